@@ -1,0 +1,55 @@
+"""Settings from the environment (prefix ATOU_) and an optional .env file."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///atou.db"
+
+
+class Settings(BaseSettings):
+    """Every setting the bot reads; each maps to ATOU_<NAME>."""
+
+    model_config = SettingsConfigDict(env_prefix="ATOU_", env_file=".env", extra="ignore")
+
+    database_url: str = DEFAULT_DATABASE_URL
+    auto_upgrade: bool = False
+    max_import_bytes: int = 5 * 1024 * 1024
+
+    default_timezone: str = "Asia/Shanghai"
+    default_post_time: str = "08:00"
+    default_lang: str = "zh-Hans"
+    grace_hours: float = 6.0
+    discussion_days: int = 7
+
+    telegram_token: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org/bot"
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_listen: str = "127.0.0.1"
+    telegram_port: int = 8443
+
+    discord_token: SecretStr | None = None
+    discord_guild_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    discord_shards: int | None = None
+
+    web_url: str | None = None
+    secret_key: SecretStr | None = None
+    public_texts: bool = False
+    web_listen: str = "127.0.0.1"
+    web_port: int = 8080
+    link_days: int = 30
+
+    log_json: bool = False
+    log_level: str = "INFO"
+
+    @field_validator("discord_guild_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        """Accept `1,2 3` as well as a JSON list."""
+        if isinstance(value, str):
+            return [int(v) for v in value.replace(",", " ").split()]
+        return value

@@ -1,0 +1,199 @@
+"""The adapter protocol: neutral events in, neutral actions out.
+
+Adapters turn platform objects into these events and implement `Platform`; the core
+never reads a platform field. Every event exposes getters so handlers do not care which
+concrete event they got.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from bot.render.document import Action, Document
+
+ACTION_VERSION = "v1"
+MAX_ACTION_BYTES = 64  # Telegram callback_data; Discord custom_id allows 100 characters
+
+
+@dataclass(frozen=True, slots=True)
+class ChatRef:
+    """Where the bot posts: a chat, and optionally a topic or thread inside it."""
+
+    platform: str
+    chat_id: str
+    thread_id: str | None = None
+
+    def main(self) -> ChatRef:
+        """The chat itself, outside any topic or thread."""
+        return ChatRef(self.platform, self.chat_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """Someone who speaks in a chat. `anonymous_admin` is Telegram's anonymous group admin."""
+
+    id: str
+    display_name: str
+    is_bot: bool = False
+    anonymous_admin: bool = False
+
+
+class Responder(Protocol):
+    """Answers the event that carries it: in the chat, or privately (ephemeral) where possible."""
+
+    async def __call__(self, doc: Document, *, private: bool = False) -> None: ...
+
+
+async def _no_response(doc: Document, *, private: bool = False) -> None:
+    return None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Event:
+    chat: ChatRef
+    at: datetime
+    respond: Responder = field(default=_no_response, compare=False, repr=False)
+
+    def get_chat(self) -> ChatRef:
+        return self.chat
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessageEvent(Event):
+    """A member's message; `reply_to` is the platform id of the message it answers."""
+
+    author: Member
+    message_id: str
+    text: str
+    reply_to: str | None = None
+
+    def get_author(self) -> Member:
+        return self.author
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EditEvent(Event):
+    message_id: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeleteEvent(Event):
+    message_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CommandEvent(Event):
+    """`/name args…`; `name` is lowercase without the slash or a bot suffix."""
+
+    author: Member
+    name: str
+    args: tuple[str, ...] = ()
+    message_id: str | None = None
+
+    def get_author(self) -> Member:
+        return self.author
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ButtonEvent(Event):
+    """A button press; `message_id` is the message that carried the button."""
+
+    author: Member
+    action: Action
+    message_id: str | None = None
+
+    def get_author(self) -> Member:
+        return self.author
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BotAdded(Event):
+    title: str
+    added_by: Member | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BotRemoved(Event):
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChatMigrated(Event):
+    """The chat got a new id (Telegram group → supergroup); `chat` is the old one."""
+
+    new_chat_id: str
+
+
+InboundEvent = (
+    MessageEvent | EditEvent | DeleteEvent | CommandEvent | ButtonEvent | BotAdded | BotRemoved | ChatMigrated
+)
+EventHandler = Callable[[InboundEvent], Awaitable[None]]
+
+
+# Errors an adapter raises from Platform calls, so the core can react without platform types.
+class PlatformError(Exception):
+    """A send or edit failed for a reason the platform gave."""
+
+
+class ChatGone(PlatformError):
+    """The bot can no longer post here (kicked, blocked, missing permissions): pause the group."""
+
+
+class ChatMoved(PlatformError):
+    """The chat has a new id; the stored id must follow and the call be retried."""
+
+    def __init__(self, new_chat_id: str) -> None:
+        super().__init__(f"chat moved to {new_chat_id}")
+        self.new_chat_id = new_chat_id
+
+
+class ThreadGone(PlatformError):
+    """The topic or thread is closed or deleted: fall back to the main chat."""
+
+
+class Platform(Protocol):
+    """What the core asks of a platform adapter."""
+
+    name: str
+
+    async def send(self, chat: ChatRef, doc: Document, *, reply_to: str | None = None) -> list[str]:
+        """Send a document (split as the platform needs); return the sent message ids in order."""
+        ...
+
+    async def edit(self, chat: ChatRef, message_id: str, doc: Document) -> None: ...
+
+    async def open_thread(self, chat: ChatRef, title: str, from_message: str | None) -> ChatRef | None:
+        """Open a topic or thread for an article; None where the chat cannot have one."""
+        ...
+
+    async def send_file(self, chat: ChatRef, filename: str, data: bytes, caption: str) -> str: ...
+
+    async def is_admin(self, chat: ChatRef, member: Member) -> bool: ...
+
+
+def encode_action(action: Action) -> str:
+    """Encode a button action as `v1|kind|article|part|page|arg`, at most 64 bytes."""
+    fields = [ACTION_VERSION, action.kind, action.article_id, action.part, str(action.page), action.arg]
+    if any("|" in f for f in fields):
+        raise ValueError("button action fields may not contain '|'")
+    data = "|".join(fields)
+    if len(data.encode("utf-8")) > MAX_ACTION_BYTES:
+        raise ValueError(f"button action {data!r} is over {MAX_ACTION_BYTES} bytes")
+    return data
+
+
+def decode_action(data: str) -> Action | None:
+    """The action in a button payload, or None for a payload of another version (a stale button)."""
+    parts = data.split("|")
+    if len(parts) != 6 or parts[0] != ACTION_VERSION:
+        return None
+    _, kind, article_id, part, page, arg = parts
+    try:
+        page_no = int(page)
+    except ValueError:
+        return None
+    return Action(kind=kind, article_id=article_id, part=part, page=page_no, arg=arg)
