@@ -1,0 +1,61 @@
+"""Shared fixtures: real databases (a temp SQLite file, a fresh PostgreSQL database), the sample page."""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE_PAGE = REPO.parent / "shared" / "seed" / "000_921efcdb88e63008.txt"
+PG_ADMIN_URL = os.environ.get("ATOU_TEST_PG", "postgresql://127.0.0.1:5432/test")
+
+
+def _pg_up() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def sample_page() -> Path:
+    """The copied reading page the import format was specified from."""
+    if not SAMPLE_PAGE.is_file():
+        pytest.skip("the sample page ../shared/seed/000_921efcdb88e63008.txt is not beside this checkout")
+    return SAMPLE_PAGE
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """A SQLAlchemy URL for a new SQLite file in a temp folder."""
+    return f"sqlite:///{tmp_path / 'atou.db'}"
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A SQLAlchemy URL for a new, empty PostgreSQL database, dropped afterwards."""
+    if not _pg_up():
+        pytest.skip("PostgreSQL is not listening on 127.0.0.1:5432")
+    import psycopg
+
+    name = f"atou_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql+psycopg://127.0.0.1:5432/{name}"
+    finally:
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """Each storage test runs twice: on a SQLite file and on PostgreSQL."""
+    name = "sqlite_url" if request.param == "sqlite" else "postgres_url"
+    return str(request.getfixturevalue(name))
