@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.render.document import Action, Document
+from bot.render.formatter import Formatter
 
 ACTION_VERSION = "v1"
 MAX_ACTION_BYTES = 64  # Telegram callback_data; Discord custom_id allows 100 characters
@@ -30,6 +31,12 @@ class ChatRef:
         """The chat itself, outside any topic or thread."""
         return ChatRef(self.platform, self.chat_id)
 
+    @property
+    def key(self) -> str:
+        """A stable text key for this chat, e.g. `telegram:-100123` or `discord:42/77`."""
+        base = f"{self.platform}:{self.chat_id}"
+        return base if self.thread_id is None else f"{base}/{self.thread_id}"
+
 
 @dataclass(frozen=True, slots=True)
 class Member:
@@ -42,12 +49,16 @@ class Member:
 
 
 class Responder(Protocol):
-    """Answers the event that carries it: in the chat, or privately (ephemeral) where possible."""
+    """Answers the event that carries it.
 
-    async def __call__(self, doc: Document, *, private: bool = False) -> None: ...
+    `private`: only the asker sees it where the platform can do that (Discord ephemeral);
+    `replace`: for a button press, replace the message that carried the button (paging in place).
+    """
+
+    async def __call__(self, doc: Document, *, private: bool = False, replace: bool = False) -> None: ...
 
 
-async def _no_response(doc: Document, *, private: bool = False) -> None:
+async def _no_response(doc: Document, *, private: bool = False, replace: bool = False) -> None:
     return None
 
 
@@ -93,6 +104,7 @@ class CommandEvent(Event):
     name: str
     args: tuple[str, ...] = ()
     message_id: str | None = None
+    mentions: tuple[Member, ...] = ()  # members the command names (e.g. /persona NAME @member), in order
 
     def get_author(self) -> Member:
         return self.author
@@ -159,6 +171,7 @@ class Platform(Protocol):
     """What the core asks of a platform adapter."""
 
     name: str
+    formatter: Formatter  # the core paginates text views to what one message of this platform holds
 
     async def send(self, chat: ChatRef, doc: Document, *, reply_to: str | None = None) -> list[str]:
         """Send a document (split as the platform needs); return the sent message ids in order."""
@@ -173,6 +186,18 @@ class Platform(Protocol):
     async def send_file(self, chat: ChatRef, filename: str, data: bytes, caption: str) -> str: ...
 
     async def is_admin(self, chat: ChatRef, member: Member) -> bool: ...
+
+
+class Adapter(Platform, Protocol):
+    """A platform adapter with a lifecycle, run by the composition root inside the shared loop.
+
+    Each `adapters/<platform>/__init__.py` exposes
+    `create(settings: Settings, handler: EventHandler) -> Adapter | None` (None when not configured).
+    """
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
 
 
 def encode_action(action: Action) -> str:
