@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     log_json: bool = False
     log_level: str = "INFO"
 
+    # `atou run` answers /healthz and /metrics here; port 0 turns that server off.
+    health_listen: str = "127.0.0.1"
+    health_port: int = 8081
+
     @field_validator("discord_guild_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:

@@ -9,7 +9,7 @@ from enum import StrEnum
 
 # Article ids travel inside button payloads (Telegram callback_data is at most 64 bytes),
 # so they are short, lowercase and URL-safe.
-ARTICLE_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+ARTICLE_ID_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 
 
 class BlockKind(StrEnum):
@@ -86,7 +86,7 @@ class Article:
     bilingual: tuple[BilingualPair, ...] = field(default=())
 
     def __post_init__(self) -> None:
-        if not ARTICLE_ID_RE.match(self.id):
+        if not ARTICLE_ID_RE.fullmatch(self.id):
             raise ValueError(
                 f"article id {self.id!r} must be 1-40 characters of a-z, 0-9 and '-', starting with a letter or digit"
             )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from bot.render.document import Action, Document
 from bot.render.formatter import Formatter
@@ -124,8 +124,12 @@ class ButtonEvent(Event):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class BotAdded(Event):
+    """The bot joined a chat. `forum`: the chat holds topics or threads, so the bot opens one per
+    article for its prompts and discussion (Telegram forum supergroups, Discord text channels)."""
+
     title: str
     added_by: Member | None = None
+    forum: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -186,6 +190,22 @@ class Platform(Protocol):
     async def send_file(self, chat: ChatRef, filename: str, data: bytes, caption: str) -> str: ...
 
     async def is_admin(self, chat: ChatRef, member: Member) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ChatAccess:
+    """What the bot can see and do in a chat, for `/status`."""
+
+    sees_all_messages: bool  # every member message reaches the bot, not only commands, replies to it and mentions
+    bot_is_admin: bool
+    can_open_threads: bool  # it may open a topic or thread per article
+
+
+@runtime_checkable
+class AccessReporter(Protocol):
+    """A platform that can tell what the bot sees in a chat (e.g. Telegram's privacy mode)."""
+
+    async def chat_access(self, chat: ChatRef) -> ChatAccess: ...
 
 
 class Adapter(Platform, Protocol):

@@ -1,0 +1,19 @@
+"""Discord: slash commands, persistent buttons, a thread per article, edits and deletions (discord.py 2.7)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from adapters.discord.adapter import DiscordAdapter
+    from bot.config import Settings
+    from bot.protocol import EventHandler
+
+
+def create(settings: Settings, handler: EventHandler) -> DiscordAdapter | None:
+    """The Discord adapter, or None when `ATOU_DISCORD_TOKEN` is not set."""
+    if settings.discord_token is None or not settings.discord_token.get_secret_value().strip():
+        return None
+    from adapters.discord.adapter import DiscordAdapter
+
+    return DiscordAdapter(settings, handler)

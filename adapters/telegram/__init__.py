@@ -1,0 +1,41 @@
+"""Telegram: groups, supergroups, forum topics and private chats through python-telegram-bot 22.
+
+`create(settings, handler)` builds the adapter from `ATOU_TELEGRAM_*` settings, or returns None when
+no token is set. python-telegram-bot is imported only then, so the command line stays quick.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from adapters.telegram.adapter import TelegramAdapter
+    from bot.config import Settings
+    from bot.protocol import EventHandler
+
+
+def create(settings: Settings, handler: EventHandler) -> TelegramAdapter | None:
+    """The Telegram adapter: polling, or webhook mode when `ATOU_TELEGRAM_WEBHOOK_URL` is set."""
+    if settings.telegram_token is None or not settings.telegram_token.get_secret_value().strip():
+        return None
+    from adapters.telegram.adapter import TelegramAdapter, WebhookConfig, derived_secret
+
+    token = settings.telegram_token.get_secret_value().strip()
+    webhook = None
+    if settings.telegram_webhook_url:
+        secret = (
+            settings.telegram_webhook_secret.get_secret_value() if settings.telegram_webhook_secret else ""
+        )
+        webhook = WebhookConfig(
+            url=settings.telegram_webhook_url,
+            secret=secret or derived_secret(token),
+            listen=settings.telegram_listen,
+            port=settings.telegram_port,
+        )
+    return TelegramAdapter(
+        token,
+        handler,
+        api_url=settings.telegram_api_url,
+        webhook=webhook,
+        default_lang=settings.default_lang,
+    )

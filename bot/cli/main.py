@@ -10,7 +10,16 @@ import importlib
 import typer
 
 # One line per command module; each exposes `register(app: typer.Typer) -> None`.
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = (
+    "articles",
+    "db",
+    "demo",
+    "export",
+    "health",
+    "render",
+    "run",
+    "serve",
+)
 
 app = typer.Typer(
     name="atou",
@@ -18,6 +27,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain help: typer's rich help formatting imports rich's markdown and traceback modules, which
+    # alone take longer than the 300 ms `atou --help` may.
+    rich_markup_mode=None,
 )
 
 for _name in COMMAND_MODULES:

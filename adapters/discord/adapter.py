@@ -1,0 +1,560 @@
+"""The Discord adapter: a discord.py client inside the shared loop, and the `Platform` port.
+
+`AtouClient` turns gateway events and interactions into neutral events for the core's
+`handle`; `DiscordAdapter` owns the client's lifecycle and implements `Platform` (send,
+edit, open a thread, send a file, admin check) on top of it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import logging
+from collections.abc import Callable, Sequence
+from functools import partial
+from typing import Any, Literal
+
+import discord
+from discord import app_commands
+
+from adapters.discord import events
+from adapters.discord.commands import ADMIN_COMMANDS, PAGED_COMMANDS, CatalogTranslator, register_commands
+from adapters.discord.errors import RETRY_DELAYS, with_retries
+from adapters.discord.format import DiscordFormatter, DiscordMessage
+from adapters.discord.interactions import ACK_SECONDS, InteractionReply
+from adapters.discord.views import ActionButton, edit_kwargs, persona_mentions, send_kwargs
+from bot.config import Settings
+from bot.protocol import (
+    BotAdded,
+    BotRemoved,
+    ButtonEvent,
+    ChatRef,
+    CommandEvent,
+    EventHandler,
+    InboundEvent,
+    Member,
+    PlatformError,
+    decode_action,
+)
+from bot.render.document import Document, text_document
+from bot.render.i18n import N_, translator
+
+log = logging.getLogger(__name__)
+
+# What the bot needs in a channel: read and post, reply (history), open threads from the brief and
+# post in them, upload exports, show link previews. No Mention Everyone, no management rights.
+# The invite link in the README carries this integer (309237763072).
+INVITE_PERMISSIONS = discord.Permissions(
+    view_channel=True,
+    send_messages=True,
+    send_messages_in_threads=True,
+    create_public_threads=True,
+    read_message_history=True,
+    attach_files=True,
+    embed_links=True,
+)
+INVITE_SCOPES = ("bot", "applications.commands")
+
+THREAD_ARCHIVE_MINUTES: Literal[10080] = 10080  # 7 days, the longest Discord offers
+THREAD_NAME_LIMIT = 100
+CONTENT_LIMIT = 2000
+
+STALE_BUTTON = N_(
+    "This button belongs to an older version of the bot. Please use the slash commands instead."
+)
+CORE_FAILED = N_("Sorry, something went wrong while answering. It has been logged.")
+CONTENT_INTENT_MISSING = N_(
+    "Admins: this bot cannot read members' messages because the Message Content intent is off "
+    "for it in the Discord Developer Portal, so replies here are not being recorded. "
+    "Turn on Bot → Privileged Gateway Intents → Message Content Intent, then restart the bot."
+)
+
+
+def grants_admin(permissions: discord.Permissions) -> bool:
+    """Admins are members with Manage Server or Manage Channels (administrators and owners have both)."""
+    return permissions.manage_guild or permissions.manage_channels
+
+
+def gateway_intents(*, message_content: bool) -> discord.Intents:
+    """Guilds, guild messages and, when the portal allows it, message content (privileged)."""
+    intents = discord.Intents.none()
+    intents.guilds = True
+    intents.guild_messages = True
+    intents.message_content = message_content
+    return intents
+
+
+class AtouClient(discord.Client):
+    """The discord.py client; its dependencies come in through the constructor, wired in `setup_hook`."""
+
+    def __init__(
+        self,
+        *,
+        handler: EventHandler,
+        formatter: DiscordFormatter,
+        guild_ids: Sequence[int] = (),
+        lang: str = "zh-Hans",
+        message_content: bool = True,
+        retry_delays: Sequence[float] = RETRY_DELAYS,
+        **options: Any,
+    ) -> None:
+        super().__init__(
+            intents=gateway_intents(message_content=message_content),
+            allowed_mentions=discord.AllowedMentions.none(),
+            **options,
+        )
+        self.tree: app_commands.CommandTree[AtouClient] = app_commands.CommandTree(self)
+        self.handler = handler
+        self.formatter = formatter
+        self.guild_ids = tuple(guild_ids)
+        self.retry_delays = tuple(retry_delays)
+        self.gettext: Callable[[str], str] = translator(lang)
+        self.logged_in = asyncio.Event()
+        # Permissions Discord resolved for a member in the interaction being handled, keyed by
+        # (channel id, member id): fresher than any cache, and free. See `DiscordAdapter.is_admin`.
+        self.interaction_permissions: dict[tuple[str, str], discord.Permissions] = {}
+        self._content_notices: set[int] = set()
+        self._announced: set[int] = set()
+
+    @property
+    def content_access(self) -> bool:
+        return self.intents.message_content
+
+    async def setup_hook(self) -> None:
+        self.add_dynamic_items(ActionButton)
+        await self.tree.set_translator(CatalogTranslator())
+        register_commands(self.tree, self.run_command)
+        await self.sync_commands()
+        self.logged_in.set()
+
+    async def sync_commands(self) -> None:
+        """Sync to the configured guilds (instant), or globally (may take a while to show).
+
+        With guilds configured, the global set is emptied as well, so a server never shows each
+        command twice after a switch from global commands.
+        """
+        if not self.guild_ids:
+            synced = await self.tree.sync()
+            log.info("synced %d slash commands globally", len(synced))
+            return
+        for guild_id in self.guild_ids:
+            guild = discord.Object(guild_id)
+            self.tree.copy_global_to(guild=guild)
+            try:
+                synced = await self.tree.sync(guild=guild)
+            except discord.HTTPException as exc:
+                log.error(
+                    "could not sync slash commands to server %s (%s): is the bot in that server, "
+                    "invited with the applications.commands scope?",
+                    guild_id,
+                    exc,
+                )
+            else:
+                log.info("synced %d slash commands to server %s", len(synced), guild_id)
+        self.tree.clear_commands(guild=None)
+        await self.tree.sync()
+
+    # Gateway events ----------------------------------------------------------------------
+
+    async def on_ready(self) -> None:
+        log.info("connected to Discord as %s in %d servers", self.user, len(self.guilds))
+        if self.application_id is not None:
+            invite = discord.utils.oauth_url(
+                self.application_id, permissions=INVITE_PERMISSIONS, scopes=INVITE_SCOPES
+            )
+            log.info("invite the bot to a server with %s", invite)
+        if not self.content_access:
+            log.warning("running without the Message Content intent: replies cannot be read or recorded")
+
+    async def on_message(self, message: discord.Message) -> None:
+        if not events.is_discussion_message(message):
+            return
+        if not self.content_access and not message.content:
+            await self._tell_admins_content_missing(message.channel)
+            return
+        await self.handler(events.message_event(message))
+
+    async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
+        message = payload.message
+        if not events.is_member_message(message) or message.edited_at is None:
+            return  # not a person's message, or an update that is no edit (an embed unfurled)
+        cached = payload.cached_message
+        if cached is not None and events.message_text(cached) == events.message_text(message):
+            return
+        if not self.content_access and not message.content:
+            return
+        chat = await self.chat_for(payload.channel_id)
+        if chat.thread_id is None and events.reply_target(message) is None:
+            return
+        await self.handler(events.edit_event(chat, message))
+
+    async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
+        if payload.guild_id is None:
+            return
+        chat = await self.chat_for(payload.channel_id)
+        await self._deliver_all(events.delete_events(chat, [payload.message_id]))
+
+    async def on_raw_bulk_message_delete(self, payload: discord.RawBulkMessageDeleteEvent) -> None:
+        if payload.guild_id is None:
+            return
+        chat = await self.chat_for(payload.channel_id)
+        await self._deliver_all(events.delete_events(chat, sorted(payload.message_ids)))
+
+    async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
+        if isinstance(channel, discord.TextChannel):
+            await self.handler(self._removed(channel.id, "the channel was deleted"))
+
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        await self._deliver_all(
+            [
+                self._removed(channel.id, "the bot was removed from the server")
+                for channel in guild.text_channels
+            ]
+        )
+
+    # Interactions ------------------------------------------------------------------------
+
+    async def run_command(
+        self,
+        interaction: discord.Interaction,
+        name: str,
+        args: Sequence[str],
+        mentions: Sequence[discord.abc.User],
+    ) -> None:
+        await self._run_interaction(
+            interaction,
+            lambda reply: events.command_event(interaction, name, args, mentions, reply),
+            private=name in PAGED_COMMANDS,
+        )
+
+    async def on_action_button(self, interaction: discord.Interaction, payload: str) -> None:
+        action = decode_action(payload)
+        if action is None:
+            reply = self._reply(interaction)
+            await reply(text_document(self.gettext(STALE_BUTTON)), private=True)
+            return
+        await self._run_interaction(
+            interaction, lambda reply: events.button_event(interaction, action, reply)
+        )
+
+    async def _run_interaction(
+        self,
+        interaction: discord.Interaction,
+        make_event: Callable[[InteractionReply], CommandEvent | ButtonEvent],
+        *,
+        private: bool = False,
+    ) -> None:
+        reply = self._reply(interaction, private=private)
+        if interaction.type is discord.InteractionType.component:
+            await reply.acknowledge()
+        event = make_event(reply)
+        key = (event.chat.chat_id, event.author.id)
+        self.interaction_permissions[key] = interaction.permissions
+        watchdog = asyncio.create_task(self._acknowledge_late(reply))
+        try:
+            if isinstance(event, CommandEvent) and event.name in ADMIN_COMMANDS:
+                await self._announce_channel(interaction, event)
+            await self.handler(event)
+        except Exception:
+            log.exception("the core failed to handle %r", event)
+            with contextlib.suppress(PlatformError, discord.HTTPException):
+                await reply(text_document(self.gettext(CORE_FAILED)), private=True)
+        finally:
+            watchdog.cancel()
+            self.interaction_permissions.pop(key, None)
+        await reply.finish()
+
+    async def _announce_channel(self, interaction: discord.Interaction, event: CommandEvent) -> None:
+        """Tell the core about a text channel before an admin's first command there in this run.
+
+        Discord adds a bot to a server, not to a channel: a channel becomes a group when an
+        admin sets it up, and as a text channel it holds a thread per article (`forum=True`).
+        """
+        channel = interaction.channel
+        if (
+            event.chat.thread_id is not None
+            or not isinstance(channel, discord.TextChannel)
+            or channel.id in self._announced
+            or not grants_admin(interaction.permissions)
+        ):
+            return
+        self._announced.add(channel.id)
+        title = f"#{channel.name} ({channel.guild.name})"
+        await self.handler(
+            BotAdded(chat=event.chat, at=event.at, title=title, added_by=event.author, forum=True)
+        )
+
+    def _reply(self, interaction: discord.Interaction, *, private: bool = False) -> InteractionReply:
+        return InteractionReply(
+            interaction, self.formatter, retry_delays=self.retry_delays, always_private=private
+        )
+
+    @staticmethod
+    async def _acknowledge_late(reply: InteractionReply) -> None:
+        await asyncio.sleep(ACK_SECONDS)
+        # Shielded: a cancel arriving mid-request must not leave Discord acknowledged behind our back.
+        await asyncio.shield(reply.acknowledge())
+
+    # Helpers -----------------------------------------------------------------------------
+
+    async def chat_for(self, channel_id: int) -> ChatRef:
+        """The chat of a channel id; a thread's parent is looked up when it is not cached."""
+        channel: object = self.get_channel(channel_id)
+        if channel is None:
+            try:
+                channel = await self.fetch_channel(channel_id)
+            except discord.HTTPException:
+                return events.chat_ref(channel_id)
+        return events.chat_of(channel)
+
+    async def _deliver_all(self, batch: Sequence[InboundEvent]) -> None:
+        for event in batch:
+            await self.handler(event)
+
+    @staticmethod
+    def _removed(channel_id: int, reason: str) -> BotRemoved:
+        return BotRemoved(chat=events.chat_ref(channel_id), at=discord.utils.utcnow(), reason=reason)
+
+    async def _tell_admins_content_missing(self, channel: discord.abc.Messageable) -> None:
+        """Once per channel and run: say that replies cannot be read, instead of recording empty ones."""
+        group = events.chat_of(channel).main()
+        if int(group.chat_id) in self._content_notices:
+            return
+        self._content_notices.add(int(group.chat_id))
+        log.warning("a reply in %s could not be read: the Message Content intent is off", group.key)
+        await with_retries(
+            lambda: channel.send(self.gettext(CONTENT_INTENT_MISSING)),
+            events.chat_of(channel),
+            what="content intent notice",
+            delays=self.retry_delays,
+        )
+
+
+class AtouShardedClient(AtouClient, discord.AutoShardedClient):
+    """The same client over several gateway shards (`ATOU_DISCORD_SHARDS`)."""
+
+
+class DiscordAdapter:
+    """The `Platform` for Discord, and the lifecycle of its client inside the shared loop."""
+
+    name = events.PLATFORM
+
+    def __init__(
+        self,
+        settings: Settings,
+        handler: EventHandler,
+        *,
+        retry_delays: Sequence[float] = RETRY_DELAYS,
+    ) -> None:
+        self.formatter = DiscordFormatter()
+        self._settings = settings
+        self._handler = handler
+        self._delays = tuple(retry_delays)
+        self._task: asyncio.Task[None] | None = None
+        self.bot = self.make_client(message_content=True)
+
+    def make_client(self, *, message_content: bool) -> AtouClient:
+        """A fresh client; sharded when `ATOU_DISCORD_SHARDS` is set (0 lets Discord choose)."""
+        options: dict[str, Any] = {
+            "handler": self._handler,
+            "formatter": self.formatter,
+            "guild_ids": self._settings.discord_guild_ids,
+            "lang": self._settings.default_lang,
+            "message_content": message_content,
+            "retry_delays": self._delays,
+        }
+        shards = self._settings.discord_shards
+        if shards is None:
+            return AtouClient(**options)
+        return AtouShardedClient(shard_count=shards or None, **options)
+
+    # Lifecycle ---------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Log in (commands synced) and keep the gateway connection running in a task.
+
+        Returns once logged in; a bad token raises here. Without the Message Content intent
+        enabled in the portal the connection is refused; the client is then rebuilt without it.
+        """
+        if self._settings.discord_token is None:
+            raise RuntimeError("ATOU_DISCORD_TOKEN is not set")
+        token = self._settings.discord_token.get_secret_value()
+        first = self.bot
+        self._task = asyncio.create_task(self._serve(token), name="discord-gateway")
+        logged_in = asyncio.create_task(first.logged_in.wait())
+        await asyncio.wait({self._task, logged_in}, return_when=asyncio.FIRST_COMPLETED)
+        logged_in.cancel()
+        if self._task.done():
+            self._task.result()
+        self._task.add_done_callback(_report_end)
+
+    async def _serve(self, token: str) -> None:
+        try:
+            await self.connect(self.bot, token)
+        except discord.PrivilegedIntentsRequired:
+            if not self.bot.content_access:
+                raise
+            log.warning(
+                "the Message Content intent is not enabled for this application in the Discord Developer "
+                "Portal; running without it: replies cannot be read, and admins are told so"
+            )
+            self.bot = self.make_client(message_content=False)
+            await self.connect(self.bot, token)
+
+    @staticmethod
+    async def connect(client: AtouClient, token: str) -> None:
+        async with client:
+            await client.start(token)
+
+    async def stop(self) -> None:
+        await self.bot.close()
+        if self._task is not None:
+            with contextlib.suppress(asyncio.CancelledError, discord.DiscordException):
+                await self._task
+            self._task = None
+
+    # Platform ----------------------------------------------------------------------------
+
+    async def send(self, chat: ChatRef, doc: Document, *, reply_to: str | None = None) -> list[str]:
+        return await self._send_messages(chat, list(self.formatter.format(doc)), doc, reply_to=reply_to)
+
+    async def edit(self, chat: ChatRef, message_id: str, doc: Document) -> None:
+        messages = list(self.formatter.format(doc))
+        first, rest = messages[0], messages[1:]
+        kwargs = edit_kwargs(first)
+        kwargs["allowed_mentions"] = persona_mentions(first.content, doc)
+        target = self._messageable(chat).get_partial_message(int(message_id))
+        await with_retries(lambda: target.edit(**kwargs), chat, what="edit", delays=self._delays)
+        if rest:
+            # A document that outgrew its message keeps the rest right below it, not lost.
+            log.warning("edited message %s in %s did not fit; %d more sent", message_id, chat.key, len(rest))
+            await self._send_messages(chat, rest, doc, reply_to=message_id)
+
+    async def open_thread(self, chat: ChatRef, title: str, from_message: str | None) -> ChatRef | None:
+        if chat.thread_id is not None:
+            return None
+        channel = await self._guild_channel(chat)
+        if not isinstance(channel, discord.TextChannel):
+            return None
+        name = " ".join(title.split())[:THREAD_NAME_LIMIT] or "discussion"
+
+        async def create() -> discord.Thread | None:
+            try:
+                if from_message is not None:
+                    return await channel.get_partial_message(int(from_message)).create_thread(
+                        name=name, auto_archive_duration=THREAD_ARCHIVE_MINUTES
+                    )
+                return await channel.create_thread(
+                    name=name,
+                    type=discord.ChannelType.public_thread,
+                    auto_archive_duration=THREAD_ARCHIVE_MINUTES,
+                )
+            except discord.Forbidden as exc:
+                log.warning(
+                    "cannot open a thread in %s (%s); the discussion stays in the channel", chat.key, exc
+                )
+                return None
+
+        thread = await with_retries(create, chat, what="open thread", delays=self._delays)
+        return None if thread is None else events.chat_ref(channel.id, thread.id)
+
+    async def send_file(self, chat: ChatRef, filename: str, data: bytes, caption: str) -> str:
+        channel = self._messageable(chat)
+        content = _caption(caption)
+
+        async def upload() -> discord.Message:
+            return await channel.send(
+                content=content or None,
+                file=discord.File(io.BytesIO(data), filename=filename),
+                allowed_mentions=discord.AllowedMentions.none(),
+            )
+
+        message = await with_retries(upload, chat, what="file upload", delays=self._delays)
+        return str(message.id)
+
+    async def is_admin(self, chat: ChatRef, member: Member) -> bool:
+        """Manage Server or Manage Channels, asked by the core on every admin command and button press.
+
+        During an interaction the permissions Discord resolved for it are used; otherwise the
+        member is fetched (no member cache is trusted: without the members intent it goes stale).
+        """
+        permissions = self.bot.interaction_permissions.get((chat.chat_id, member.id))
+        if permissions is None:
+            permissions = await self._member_permissions(chat.main(), member)
+        return grants_admin(permissions)
+
+    # Helpers -----------------------------------------------------------------------------
+
+    def _messageable(self, chat: ChatRef) -> discord.PartialMessageable:
+        return self.bot.get_partial_messageable(int(chat.thread_id or chat.chat_id))
+
+    async def _guild_channel(self, chat: ChatRef) -> Any:
+        channel_id = int(chat.thread_id or chat.chat_id)
+        cached = self.bot.get_channel(channel_id)
+        if cached is not None:
+            return cached
+        return await with_retries(
+            lambda: self.bot.fetch_channel(channel_id), chat, what="channel lookup", delays=self._delays
+        )
+
+    async def _member_permissions(self, chat: ChatRef, member: Member) -> discord.Permissions:
+        channel = await self._guild_channel(chat)
+        guild = getattr(channel, "guild", None)
+        if guild is None or not member.id.isdigit():
+            return discord.Permissions.none()
+        try:
+            resolved = await with_retries(
+                lambda: guild.fetch_member(int(member.id)), chat, what="member lookup", delays=self._delays
+            )
+        except PlatformError as exc:
+            if isinstance(exc.__cause__, discord.NotFound):
+                return discord.Permissions.none()  # not (or no longer) in the server
+            raise
+        permissions: discord.Permissions = channel.permissions_for(resolved)
+        return permissions
+
+    async def _send_messages(
+        self, chat: ChatRef, messages: Sequence[DiscordMessage], doc: Document, *, reply_to: str | None
+    ) -> list[str]:
+        """Send in order; on failure withdraw what was sent, so a retry of the whole never duplicates."""
+        channel = self._messageable(chat)
+        sent: list[discord.Message] = []
+        for index, message in enumerate(messages):
+            kwargs = send_kwargs(message)
+            kwargs["allowed_mentions"] = persona_mentions(message.content, doc)
+            if index == 0 and reply_to is not None:
+                kwargs["reference"] = discord.MessageReference(
+                    message_id=int(reply_to), channel_id=channel.id, fail_if_not_exists=False
+                )
+            try:
+                sent.append(
+                    await with_retries(
+                        partial(channel.send, **kwargs), chat, what="send", delays=self._delays
+                    )
+                )
+            except PlatformError:
+                await _withdraw(sent)
+                raise
+        return [str(message.id) for message in sent]
+
+
+def _caption(caption: str) -> str:
+    escaped = discord.utils.escape_markdown(caption)
+    while len(escaped) > CONTENT_LIMIT:
+        caption = caption[: len(caption) - (len(escaped) - CONTENT_LIMIT) - 1]
+        escaped = discord.utils.escape_markdown(caption) + "…"
+    return escaped
+
+
+async def _withdraw(sent: Sequence[discord.Message]) -> None:
+    for message in sent:
+        try:
+            await message.delete()
+        except discord.HTTPException as exc:
+            log.warning("could not withdraw part %s of a failed send: %s", message.id, exc)
+
+
+def _report_end(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("the Discord connection ended", exc_info=task.exception())

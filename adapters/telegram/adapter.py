@@ -1,0 +1,727 @@
+"""The Telegram adapter: the `Platform` the core sends through, and the lifecycle of the bot.
+
+python-telegram-bot runs inside the shared asyncio loop, started and stopped by hand: initialize (getMe),
+the command menus, start, then polling (the default) or the webhook receiver; on stop the same in
+reverse, after the events in hand are handled. Updates become neutral events (`events.py`) handed to
+the core's `handle`, each in its own task so a slow command never holds up the replies of other
+members — up to `max_in_flight` at once; an edit waits for the message it edits, and a reply for the
+message it answers, when those are still being handled.
+
+Outgoing messages are formatted by `TelegramFormatter`, paced to the flood limits (`pacing.py`) and
+sent with these guarantees: a 429 is waited out and the message sent again; network failures are
+retried with backoff; Telegram's refusals become the core's neutral errors (`errors.py`): the bot
+removed → ChatGone, a migrated group → ChatMoved, a closed or deleted topic → ThreadGone. Should
+Telegram ever refuse our markup or length, the message goes again as plain text, and that is logged
+as an error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import hashlib
+import html
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from telegram import (
+    CallbackQuery,
+    ChatMember,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    LinkPreviewOptions,
+    Message,
+    ReplyParameters,
+    Update,
+)
+from telegram.error import InvalidToken, RetryAfter, TelegramError
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
+
+from adapters.telegram import logsafe, menus
+from adapters.telegram.deeplink import start_link
+from adapters.telegram.errors import Kind, kind_of, neutral
+from adapters.telegram.events import PLATFORM, Me, convert
+from adapters.telegram.format import TelegramFormatter, TelegramMessage
+from adapters.telegram.pacing import Limits, Pacer, retry_seconds
+from adapters.telegram.transport import AiohttpRequest
+from adapters.telegram.webhook import WebhookServer
+from bot.protocol import (
+    ButtonEvent,
+    ChatAccess,
+    ChatGone,
+    ChatMoved,
+    ChatRef,
+    EditEvent,
+    EventHandler,
+    InboundEvent,
+    Member,
+    MessageEvent,
+    PlatformError,
+    ThreadGone,
+)
+from bot.render.document import Document
+from bot.render.i18n import Lang, translator
+
+log = logging.getLogger(__name__)
+
+DEFAULT_API_URL = "https://api.telegram.org/bot"
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member", "chat_member"]
+MAX_TEXT = 4096
+MAX_CAPTION = 1024
+MAX_ALERT = 200
+MAX_TOPIC_NAME = 128
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+CONNECTIONS = 16
+ADMIN_STATUSES = (ChatMember.ADMINISTRATOR, ChatMember.OWNER)
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookConfig:
+    """Webhook mode: Telegram POSTs updates to `url`; we listen on `listen:port` at the URL's path."""
+
+    url: str
+    secret: str
+    listen: str = "127.0.0.1"
+    port: int = 8443
+    max_connections: int = 40
+
+    @property
+    def path(self) -> str:
+        return urlsplit(self.url).path or "/"
+
+
+def derived_secret(token: str) -> str:
+    """A webhook secret every instance of the bot derives alike from the token (when none is configured)."""
+    return hashlib.sha256(b"atou webhook secret\0" + token.encode("utf-8")).hexdigest()
+
+
+def ui_lang(language_code: str | None, default: str) -> Lang:
+    """The UI language for a Telegram user's app language (`zh-hant`, `zh-tw`, `en-gb`, …)."""
+    code = (language_code or "").lower()
+    if code.startswith("zh"):
+        return Lang.ZH_HANT if any(t in code for t in ("hant", "tw", "hk", "mo")) else Lang.ZH_HANS
+    if code.startswith("en"):
+        return Lang.EN
+    try:
+        return Lang(default)
+    except ValueError:
+        return Lang.ZH_HANS
+
+
+def html_to_plain(markup: str) -> str:
+    """The visible text of our HTML: tags dropped, entities decoded."""
+    return html.unescape(re.sub(r"<[^>]*>", "", markup))
+
+
+def plain_chunks(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """`text` cut into pieces Telegram accepts as plain text (≤ `limit` UTF-16 units), at line breaks where possible."""
+    chunks: list[str] = []
+    rest = text.strip()
+    while rest:
+        cut = len(rest)
+        while len(rest[:cut].encode("utf-16-le")) // 2 > limit:
+            cut = max(1, cut * 9 // 10)
+        if cut < len(rest):
+            newline = rest.rfind("\n", 0, cut)
+            if newline > cut // 2:
+                cut = newline
+        chunk, rest = rest[:cut].strip(), rest[cut:].strip()
+        if chunk:
+            chunks.append(chunk)
+    return chunks
+
+
+def _markup(rows: list[list[dict[str, str]]] | None) -> InlineKeyboardMarkup | None:
+    if not rows:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(b["text"], url=b["url"])
+                if "url" in b
+                else InlineKeyboardButton(b["text"], callback_data=b["callback_data"])
+                for b in row
+            ]
+            for row in rows
+        ]
+    )
+
+
+def _chat_id(chat: ChatRef) -> int:
+    try:
+        return int(chat.chat_id)
+    except ValueError:
+        raise PlatformError(f"{chat.chat_id!r} is not a Telegram chat id") from None
+
+
+def _thread_id(chat: ChatRef) -> int | None:
+    return None if chat.thread_id is None else int(chat.thread_id)
+
+
+def _is_private(chat: ChatRef) -> bool:
+    # Private chats have the user's (positive) id; groups and supergroups negative ones.
+    return _chat_id(chat) > 0
+
+
+class _TtlCache:
+    """A small time-limited cache (admin status, the bot's rights, chat kinds)."""
+
+    def __init__(self, ttl: float) -> None:
+        self.ttl = ttl
+        self._entries: dict[Any, tuple[float, Any]] = {}
+
+    def get(self, key: Any) -> Any:
+        found = self._entries.get(key)
+        if found is None or found[0] < time.monotonic():
+            return None
+        return found[1]
+
+    def put(self, key: Any, value: Any) -> None:
+        if len(self._entries) > 10_000:
+            now = time.monotonic()
+            self._entries = {k: v for k, v in self._entries.items() if v[0] >= now}
+        self._entries[key] = (time.monotonic() + self.ttl, value)
+
+    def drop(self, predicate: Callable[[Any], bool]) -> None:
+        for key in [k for k in self._entries if predicate(k)]:
+            del self._entries[key]
+
+
+class TelegramAdapter:
+    """The Telegram `Platform` and `Adapter` (see the module docstring)."""
+
+    name = PLATFORM
+
+    def __init__(
+        self,
+        token: str,
+        handler: EventHandler,
+        *,
+        api_url: str = DEFAULT_API_URL,
+        webhook: WebhookConfig | None = None,
+        limits: Limits | None = None,
+        default_lang: str = "zh-Hans",
+        poll_timeout: float = 10.0,
+        admin_ttl: float = 60.0,
+        max_in_flight: int = 512,
+        network_attempts: int = 6,
+        network_backoff: float = 0.5,
+        set_menus: bool = True,
+    ) -> None:
+        logsafe.protect(token, webhook.secret if webhook is not None else "")
+        self.formatter = TelegramFormatter()
+        self.pacer = Pacer(limits)
+        self.webhook = webhook
+        self.default_lang = default_lang
+        self._handler = handler
+        self._poll_timeout = poll_timeout
+        self._network_attempts = network_attempts
+        self._network_backoff = network_backoff
+        self._set_menus = set_menus
+        self._admins = _TtlCache(admin_ttl)
+        self._chats = _TtlCache(admin_ttl)
+        self._slots = asyncio.Semaphore(max_in_flight)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._handling: dict[tuple[str, str], asyncio.Task[None]] = {}
+        self._server: WebhookServer | None = None
+        self._me: Me | None = None
+        self._reads_all = False
+        self._transports = (AiohttpRequest(CONNECTIONS), AiohttpRequest(1))
+        builder = (
+            ApplicationBuilder()
+            .token(token)
+            .base_url(api_url)
+            .rate_limiter(self.pacer)
+            # Few connections serve the paced flow well; a request waits for a free one.
+            .request(self._transports[0])
+            .get_updates_request(self._transports[1])
+        )
+        if webhook is not None:
+            builder = builder.updater(None)
+        self.application: Application[Any, Any, Any, Any, Any, Any] = builder.build()
+        self.application.add_handler(TypeHandler(Update, self._on_update))
+
+    # ------------------------------------------------------------------ lifecycle
+
+    @property
+    def me(self) -> Me:
+        if self._me is None:
+            raise RuntimeError("the Telegram adapter is not started")
+        return self._me
+
+    async def start(self) -> None:
+        try:
+            await self._start()
+        except InvalidToken:
+            await self.stop()
+            # python-telegram-bot's message quotes the token: say what is wrong without it.
+            raise PlatformError(
+                "Telegram refused the bot token (ATOU_TELEGRAM_TOKEN); check it with @BotFather"
+            ) from None
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def _start(self) -> None:
+        app = self.application
+        await app.initialize()
+        user = app.bot.bot
+        self._me = Me(user.id, user.username or "")
+        self._reads_all = bool(user.can_read_all_group_messages)
+        if not self._reads_all:
+            log.info(
+                "privacy mode is on for @%s: in groups where it is not an admin it sees commands, replies "
+                "to its messages and mentions only",
+                self._me.username,
+            )
+        if self._set_menus:
+            await menus.set_menus(app.bot, self.default_lang)
+        await app.start()
+        if self.webhook is not None:
+            hook = self.webhook
+            self._server = WebhookServer(hook.listen, hook.port, hook.path, hook.secret, self._accept_webhook)
+            await self._server.start()
+            await self._retrying(
+                lambda: app.bot.set_webhook(
+                    hook.url,
+                    secret_token=hook.secret,
+                    allowed_updates=ALLOWED_UPDATES,
+                    max_connections=hook.max_connections,
+                )
+            )
+            log.info("Telegram webhook set; updates arrive at %s", hook.path)
+        else:
+            assert app.updater is not None
+            await app.updater.start_polling(
+                timeout=int(max(1, self._poll_timeout)), allowed_updates=ALLOWED_UPDATES
+            )
+            log.info("polling Telegram for updates as @%s", self._me.username)
+
+    async def stop(self) -> None:
+        """Stop taking updates, finish the events in hand, then stop python-telegram-bot (also after a failed start)."""
+        app = self.application
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
+        if self._server is not None:
+            await self._server.stop()
+            self._server = None
+        await self.drain()
+        if app.running:
+            await app.stop()
+        await app.shutdown()
+        for transport in self._transports:  # also when initialize failed half-way
+            await transport.shutdown()
+
+    async def drain(self, within: float = 30.0) -> None:
+        """Wait (up to `within` seconds) until every update received so far has been handled."""
+        deadline = time.monotonic() + within
+        while (self.application.update_queue.qsize() or self._tasks) and time.monotonic() < deadline:
+            if self._tasks:
+                await asyncio.wait(set(self._tasks), timeout=max(0.0, deadline - time.monotonic()))
+            else:
+                await asyncio.sleep(0.01)
+
+    async def _accept_webhook(self, data: dict[str, Any]) -> None:
+        await self.application.update_queue.put(Update.de_json(data, self.application.bot))
+
+    # ------------------------------------------------------------------ inbound
+
+    async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.chat_member is not None:
+            changed = update.chat_member
+            self._admins.drop(lambda k: k == (changed.chat.id, changed.new_chat_member.user.id))
+            return
+        if update.my_chat_member is not None:
+            self._chats.drop(lambda k: k[0] == update.my_chat_member.chat.id)  # type: ignore[union-attr]
+        event = convert(update, self.me)
+        query = update.callback_query
+        if query is not None:
+            if event is None:
+                await self._answer_stale(query)
+                return
+            assert isinstance(event, ButtonEvent)
+            reply = _ButtonReply(self, query, event)
+            await self._spawn(dataclasses.replace(event, respond=reply), reply.finish)
+            return
+        if event is None:
+            return
+        reply_to = getattr(event, "message_id", None) if not isinstance(event, ButtonEvent) else None
+        author = getattr(event, "author", None)
+        responder = _ChatReply(self, event.chat, author, reply_to)
+        await self._spawn(dataclasses.replace(event, respond=responder))
+
+    async def _spawn(self, event: InboundEvent, finish: Callable[[], Awaitable[None]] | None = None) -> None:
+        await self._slots.acquire()
+        before: asyncio.Task[None] | None = None
+        key: tuple[str, str] | None = None
+        if isinstance(event, MessageEvent):
+            key = (event.chat.chat_id, event.message_id)
+            if event.reply_to is not None:  # a reply to a reply: after the one it answers is recorded
+                before = self._handling.get((event.chat.chat_id, event.reply_to))
+        elif isinstance(event, EditEvent):
+            before = self._handling.get((event.chat.chat_id, event.message_id))
+        task = asyncio.get_running_loop().create_task(self._run(event, before, finish))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        if key is not None:
+            self._handling[key] = task
+            task.add_done_callback(self._handled)
+
+    def _handled(self, task: asyncio.Task[None]) -> None:
+        for key in [k for k, t in self._handling.items() if t is task]:
+            del self._handling[key]
+
+    async def _run(
+        self,
+        event: InboundEvent,
+        before: asyncio.Task[None] | None,
+        finish: Callable[[], Awaitable[None]] | None,
+    ) -> None:
+        try:
+            if before is not None:
+                await asyncio.wait({before})  # an edit after the message it edits
+            await self._handler(event)
+        except Exception:
+            log.exception("handling a %s from %s failed", type(event).__name__, event.chat.key)
+        finally:
+            self._slots.release()
+            if finish is not None:
+                try:
+                    await finish()
+                except Exception:
+                    log.exception("could not answer a button press in %s", event.chat.key)
+
+    async def _answer_stale(self, query: CallbackQuery) -> None:
+        _ = translator(ui_lang(query.from_user.language_code, self.default_lang))
+        try:
+            await query.answer(_("This button no longer works. Send /help to see what you can do."))
+        except TelegramError as exc:
+            log.info("could not answer a stale button press: %s", exc)
+
+    # ------------------------------------------------------------------ outbound: Platform
+
+    async def send(self, chat: ChatRef, doc: Document, *, reply_to: str | None = None) -> list[str]:
+        """Send `doc` (split to Telegram's limits); the ids of the sent messages, in order."""
+        ids: list[str] = []
+        try:
+            for n, message in enumerate(self.formatter.format(doc)):
+                sent = await self._send_message(chat, message, reply_to if n == 0 else None)
+                ids.extend(str(m.message_id) for m in sent)
+        except TelegramError as exc:
+            raise neutral(exc) from exc
+        return ids
+
+    async def edit(self, chat: ChatRef, message_id: str, doc: Document) -> None:
+        """Replace a message's text and buttons (paging in place)."""
+        first, *more = self.formatter.format(doc)
+        try:
+            await self._edit_message(chat, int(message_id), first)
+            for message in more:  # the core sizes pages to fit; should a page not, the rest follows
+                await self._send_message(chat, message, None)
+        except TelegramError as exc:
+            raise neutral(exc) from exc
+
+    async def open_thread(self, chat: ChatRef, title: str, from_message: str | None) -> ChatRef | None:
+        """A new forum topic named `title`, where the chat is a forum and the bot may manage topics."""
+        if chat.thread_id is not None or _is_private(chat):
+            return None  # posting into a configured topic, or a private chat: no topic per article
+        access = await self.chat_access(chat)
+        if not access.can_open_threads:
+            return None
+        name = title.strip()[:MAX_TOPIC_NAME] or "…"
+        try:
+            topic = await self._retrying(
+                lambda: self.application.bot.create_forum_topic(_chat_id(chat), name)
+            )
+        except TelegramError as exc:
+            if kind_of(exc) in (Kind.GONE, Kind.MOVED):
+                raise neutral(exc) from exc
+            log.warning("could not open a topic in %s: %s", chat.key, exc)
+            return None
+        return ChatRef(PLATFORM, chat.chat_id, str(topic.message_thread_id))
+
+    async def send_file(self, chat: ChatRef, filename: str, data: bytes, caption: str) -> str:
+        caption = caption if len(caption) <= MAX_CAPTION else caption[: MAX_CAPTION - 1] + "…"
+        try:
+            message = await self._retrying(
+                lambda: self.application.bot.send_document(
+                    _chat_id(chat),
+                    InputFile(data, filename=filename),
+                    caption=caption or None,
+                    message_thread_id=_thread_id(chat),
+                )
+            )
+        except TelegramError as exc:
+            raise neutral(exc) from exc
+        return str(message.message_id)
+
+    async def is_admin(self, chat: ChatRef, member: Member) -> bool:
+        """Chat administrators and anonymous admins; checked with Telegram (cached briefly)."""
+        if member.anonymous_admin:
+            return True
+        if not member.id.isdigit():
+            return False  # someone writing as a channel, or known only by @username
+        if _is_private(chat):
+            return chat.chat_id == member.id  # one's own private chat with the bot
+        key = (_chat_id(chat), int(member.id))
+        cached = self._admins.get(key)
+        if cached is not None:
+            return bool(cached)
+        try:
+            found = await self._retrying(lambda: self.application.bot.get_chat_member(key[0], key[1]))
+        except TelegramError as exc:
+            log.warning("could not check whether %s is an admin of %s: %s", member.id, chat.key, exc)
+            return False
+        admin = found.status in ADMIN_STATUSES
+        self._admins.put(key, admin)
+        return admin
+
+    async def chat_access(self, chat: ChatRef) -> ChatAccess:
+        """Whether the bot sees every message (privacy mode off, or admin) and may open topics here."""
+        if _is_private(chat):
+            return ChatAccess(sees_all_messages=True, bot_is_admin=False, can_open_threads=False)
+        chat_id = _chat_id(chat)
+        cached = self._chats.get((chat_id, "access"))
+        if cached is not None:
+            return cached  # type: ignore[no-any-return]
+        try:
+            info = await self._retrying(lambda: self.application.bot.get_chat(chat_id))
+            mine = await self._retrying(lambda: self.application.bot.get_chat_member(chat_id, self.me.id))
+        except TelegramError as exc:
+            raise neutral(exc) from exc
+        admin = mine.status in ADMIN_STATUSES
+        manages_topics = mine.status == ChatMember.OWNER or bool(getattr(mine, "can_manage_topics", False))
+        access = ChatAccess(
+            sees_all_messages=self._reads_all or admin,
+            bot_is_admin=admin,
+            can_open_threads=bool(info.is_forum) and admin and manages_topics,
+        )
+        self._chats.put((chat_id, "access"), access)
+        return access
+
+    # ------------------------------------------------------------------ outbound: the Bot API calls
+
+    async def _retrying(self, call: Callable[[], Awaitable[T]]) -> T:
+        """`call()`, again after network failures (with backoff) and after a 429 not paced up front."""
+        attempt = 0
+        while True:
+            try:
+                return await call()
+            except RetryAfter as exc:
+                await asyncio.sleep(retry_seconds(exc))
+            except TelegramError as exc:
+                attempt += 1
+                if kind_of(exc) is not Kind.TRANSIENT:
+                    raise
+                if attempt >= self._network_attempts:
+                    raise PlatformError(
+                        f"Telegram could not be reached after {attempt} attempts: {exc}"
+                    ) from exc
+                delay = self._network_backoff * 2 ** (attempt - 1)
+                log.warning("network trouble talking to Telegram (%s); trying again in %.1f s", exc, delay)
+                await asyncio.sleep(delay)
+
+    async def _send_message(
+        self, chat: ChatRef, message: TelegramMessage, reply_to: str | None
+    ) -> list[Message]:
+        bot = self.application.bot
+        common: dict[str, Any] = {
+            "chat_id": _chat_id(chat),
+            "message_thread_id": _thread_id(chat),
+            "link_preview_options": NO_PREVIEW,
+        }
+        reply = ReplyParameters(int(reply_to), allow_sending_without_reply=True) if reply_to else None
+        markup = _markup(message.reply_markup)
+        try:
+            sent = await self._retrying(
+                lambda: bot.send_message(
+                    text=message.text,
+                    parse_mode=message.parse_mode,
+                    reply_markup=markup,
+                    reply_parameters=reply,
+                    **common,
+                )
+            )
+            return [sent]
+        except TelegramError as exc:
+            if kind_of(exc) is not Kind.FORMAT:
+                raise
+            log.error(
+                "Telegram refused a formatted message for %s (%s); sending it as plain text",
+                chat.key,
+                exc.message,
+            )
+        chunks = plain_chunks(html_to_plain(message.text))
+        out: list[Message] = []
+        for n, chunk in enumerate(chunks):
+            out.append(
+                await self._retrying(
+                    _plain_send(
+                        bot,
+                        chunk,
+                        markup if n == len(chunks) - 1 else None,
+                        reply if n == 0 else None,
+                        common,
+                    )
+                )
+            )
+        return out
+
+    async def _edit_message(self, chat: ChatRef, message_id: int, message: TelegramMessage) -> None:
+        bot = self.application.bot
+        markup = _markup(message.reply_markup)
+        try:
+            await self._retrying(
+                lambda: bot.edit_message_text(
+                    message.text,
+                    chat_id=_chat_id(chat),
+                    message_id=message_id,
+                    parse_mode=message.parse_mode,
+                    reply_markup=markup,
+                    link_preview_options=NO_PREVIEW,
+                )
+            )
+            return
+        except TelegramError as exc:
+            kind = kind_of(exc)
+            if kind is Kind.NOT_MODIFIED:
+                return
+            if kind is not Kind.FORMAT:
+                raise
+            log.error(
+                "Telegram refused a formatted edit for %s (%s); editing as plain text", chat.key, exc.message
+            )
+        plain = plain_chunks(html_to_plain(message.text))[0]
+        try:
+            await self._retrying(
+                lambda: bot.edit_message_text(
+                    plain, chat_id=_chat_id(chat), message_id=message_id, reply_markup=markup
+                )
+            )
+        except TelegramError as exc:
+            if kind_of(exc) is not Kind.NOT_MODIFIED:
+                raise
+
+    # ------------------------------------------------------------------ answering events
+
+    async def deliver(self, chat: ChatRef, doc: Document, *, reply_to: str | None = None) -> bool:
+        """Send an answer to an event: into the chat (or its main chat if the topic is gone, or the new id
+        of a migrated group). False when it cannot be delivered (the bot is no longer in the chat)."""
+        target = chat
+        for _ in range(3):
+            try:
+                await self.send(target, doc, reply_to=reply_to)
+                return True
+            except ChatMoved as moved:
+                target = ChatRef(PLATFORM, moved.new_chat_id, target.thread_id)
+            except ThreadGone:
+                target, reply_to = target.main(), None
+            except ChatGone as gone:
+                log.warning("could not answer in %s: %s", chat.key, gone)
+                return False
+        log.error("could not answer in %s: the chat kept moving", chat.key)
+        return False
+
+    async def send_privately(self, member: Member, doc: Document) -> bool:
+        """Send `doc` to the member's private chat with the bot; False if the bot may not write to them."""
+        if member.anonymous_admin or not member.id.isdigit():
+            return False
+        try:
+            await self.send(ChatRef(PLATFORM, member.id), doc)
+        except (ChatGone, ChatMoved):
+            return False
+        return True
+
+
+def _plain_send(
+    bot: Any,
+    text: str,
+    markup: InlineKeyboardMarkup | None,
+    reply: ReplyParameters | None,
+    common: dict[str, Any],
+) -> Callable[[], Awaitable[Message]]:
+    def call() -> Awaitable[Message]:
+        return bot.send_message(text=text, reply_markup=markup, reply_parameters=reply, **common)  # type: ignore[no-any-return]
+
+    return call
+
+
+class _ChatReply:
+    """Answers a message or command: in the chat (as a reply), or privately when asked and possible."""
+
+    def __init__(
+        self, adapter: TelegramAdapter, chat: ChatRef, author: Member | None, message_id: str | None
+    ) -> None:
+        self.adapter = adapter
+        self.chat = chat
+        self.author = author
+        self.message_id = message_id
+
+    async def __call__(self, doc: Document, *, private: bool = False, replace: bool = False) -> None:
+        if private and self.author is not None and not _is_private(self.chat):
+            if await self.adapter.send_privately(self.author, doc):
+                return
+        # Not privately possible (the member never opened a chat with the bot): answer in the chat.
+        if not await self.adapter.deliver(self.chat, doc, reply_to=self.message_id):
+            log.warning("an answer to %s was not delivered: the bot cannot post there", self.chat.key)
+
+
+class _ButtonReply:
+    """Answers a button press: the message in place, a short alert, a private message, or a deep link.
+
+    Telegram wants every press answered (answerCallbackQuery), once; `finish` answers it if nothing did.
+    """
+
+    def __init__(self, adapter: TelegramAdapter, query: CallbackQuery, event: ButtonEvent) -> None:
+        self.adapter = adapter
+        self.query = query
+        self.event = event
+        self.answered = False
+
+    async def _answer(self, **kwargs: Any) -> None:
+        if self.answered:
+            return
+        self.answered = True
+        try:
+            await self.query.answer(**kwargs)
+        except TelegramError as exc:  # answered too late: the member waited more than Telegram allows
+            log.info("could not answer a button press in %s: %s", self.event.chat.key, exc)
+
+    async def finish(self) -> None:
+        await self._answer()
+
+    async def __call__(self, doc: Document, *, private: bool = False, replace: bool = False) -> None:
+        adapter, event = self.adapter, self.event
+        if replace and event.message_id is not None:
+            try:
+                await adapter.edit(event.chat, event.message_id, doc)
+                return
+            except ChatGone:
+                return
+            except PlatformError as exc:  # the message is gone or too old to edit: send the page anew
+                log.info(
+                    "could not edit %s in %s (%s); sending a new message",
+                    event.message_id,
+                    event.chat.key,
+                    exc,
+                )
+        if private and not _is_private(event.chat):
+            plain = doc.plain.strip()
+            if not doc.buttons and plain and len(plain) <= MAX_ALERT and not self.answered:
+                await self._answer(text=plain, show_alert=True)
+                return
+            if await adapter.send_privately(event.author, doc):
+                return
+            link = start_link(adapter.me.username, event.action)
+            if link is not None and not self.answered:
+                await self._answer(url=link)  # opens the private chat; Start brings the same action there
+                return
+        await adapter.deliver(event.chat, doc)

@@ -1,0 +1,127 @@
+"""`atou db …`: schema migrations, and the one way every command opens the database.
+
+Heavy libraries (SQLAlchemy, Alembic, rich) are imported inside the functions: `atou --help` stays fast.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, NoReturn
+
+import typer
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from bot.config import Settings
+
+db_app = typer.Typer(
+    name="db",
+    help="The database schema: upgrade it, see where it stands.",
+    rich_markup_mode=None,
+    no_args_is_help=True,
+)
+
+
+def fail(message: str) -> NoReturn:
+    """Print `message` on stderr, as plain text, and exit with status 1."""
+    from rich.console import Console
+
+    Console(stderr=True, soft_wrap=True).print(message, style="red", markup=False, highlight=False)
+    raise typer.Exit(code=1)
+
+
+def shown_url(url: str) -> str:
+    """The database URL with any password hidden."""
+    from sqlalchemy.engine import make_url
+
+    from storage.db import normalize_url
+
+    return make_url(normalize_url(url)).render_as_string(hide_password=True)
+
+
+def _unreachable(settings: Settings, exc: Exception) -> NoReturn:
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    fail(f"Cannot open the database {shown_url(settings.database_url)}: {reason}")
+
+
+def open_engine(settings: Settings) -> Engine:
+    """The current database (`storage.db.open_database`), or a clear message and exit 1.
+
+    Refuses a database whose schema is behind (unless ATOU_AUTO_UPGRADE is set) or was migrated by
+    a newer atou, and a database that cannot be reached.
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from storage.db import SchemaError, open_database
+
+    try:
+        return open_database(settings)
+    except SchemaError as exc:
+        fail(str(exc))
+    except (SQLAlchemyError, OSError) as exc:
+        _unreachable(settings, exc)
+
+
+def _none(revisions: tuple[str, ...]) -> str:
+    return ", ".join(revisions) or "none"
+
+
+@db_app.command("upgrade")
+def upgrade_command() -> None:
+    """Migrate the database (ATOU_DATABASE_URL, default ./atou.db) to this version's schema."""
+    from rich.console import Console
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.config import Settings
+    from storage.db import SchemaError, current_revisions, ensure_current, make_engine
+
+    settings = Settings()
+    url = shown_url(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        before = current_revisions(engine)
+        ensure_current(engine, auto_upgrade=True)
+        after = current_revisions(engine)
+    except SchemaError as exc:
+        fail(str(exc))
+    except (SQLAlchemyError, OSError) as exc:
+        _unreachable(settings, exc)
+    finally:
+        engine.dispose()
+    out = Console(soft_wrap=True, highlight=False)
+    if before == after:
+        out.print(f"The database {url} is up to date (schema revision {_none(after)}).", markup=False)
+    else:
+        out.print(
+            f"Upgraded the database {url} from schema revision {_none(before)} to {_none(after)}.", markup=False
+        )
+
+
+@db_app.command("status")
+def status_command() -> None:
+    """Show the database's schema revision and the one this version needs; exit 1 if they differ."""
+    from rich.console import Console
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.config import Settings
+    from storage.db import SchemaError, ensure_current, head_revisions, make_engine
+
+    settings = Settings()
+    engine = make_engine(settings.database_url)
+    try:
+        ensure_current(engine, auto_upgrade=False)
+    except SchemaError as exc:
+        fail(str(exc))
+    except (SQLAlchemyError, OSError) as exc:
+        _unreachable(settings, exc)
+    finally:
+        engine.dispose()
+    Console(soft_wrap=True, highlight=False).print(
+        f"The database {shown_url(settings.database_url)} is up to date "
+        f"(schema revision {_none(head_revisions())}).",
+        markup=False,
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(db_app)

@@ -1,0 +1,71 @@
+"""What kind of block a line of a copied reading page is: paragraph, heading, list item, …
+
+The copy has no markup left, so the kind is read from the shape of the line alone, the same way
+in either language: list markers, the `Image N:` caption label, quotation marks, and short lines
+without final punctuation (section titles and timeline labels).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.model import BlockKind
+
+# A list marker: a number (the page numbers every item of some lists `1.`) or a bullet.
+_MARKER_RE = re.compile(r"^(?:(?P<number>\d{1,3})[.)]|[•●▪‣◦*-])\s+")
+_CAPTION_RE = re.compile(r"^(?:Image|Figure|Fig\.|Chart|Photo|图|圖|图片|圖片)\s*\d+\s*[:：.]")
+_QUOTES = {"“": "”", '"': '"', "‘": "’", "「": "」", "『": "』", "«": "»"}
+# A heading never ends like a sentence or a clause does ('?' is allowed: headings ask questions).
+_NOT_HEADING_END = set('.,;:!。，；：！…、"”’」』»')
+_SENTENCE_BREAK_RE = re.compile(r"[.!?。！？](?:\s|$)")
+HEADING_MAX = 80
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """A line read as a block: its kind, its text without any list marker, how it was marked."""
+
+    kind: BlockKind
+    text: str
+    numbered: bool = False
+    marked: bool = False
+
+
+def shape(line: str) -> Shape:
+    """Read one stripped, non-empty line of a copied page as a block."""
+    marker = _MARKER_RE.match(line)
+    if marker and line[marker.end() :]:
+        return Shape(
+            BlockKind.LIST_ITEM, line[marker.end() :], numbered=marker["number"] is not None, marked=True
+        )
+    return Shape(_plain_kind(line), line)
+
+
+def strip_marker(line: str) -> str:
+    """The line without a leading list marker."""
+    marker = _MARKER_RE.match(line)
+    return line[marker.end() :] if marker and line[marker.end() :] else line
+
+
+def _plain_kind(line: str) -> BlockKind:
+    if _CAPTION_RE.match(line):
+        return BlockKind.IMAGE_CAPTION
+    if _is_quote(line):
+        return BlockKind.QUOTE
+    if (
+        len(line) <= HEADING_MAX
+        and line[-1] not in _NOT_HEADING_END
+        and not _SENTENCE_BREAK_RE.search(line[:-1])
+    ):
+        return BlockKind.HEADING
+    return BlockKind.PARAGRAPH
+
+
+def _is_quote(line: str) -> bool:
+    close = _QUOTES.get(line[0])
+    if close is None or len(line) < 3:
+        return False
+    body = line.rstrip(".!?。！？")
+    # The closing mark must end the line and be the only one, or the line merely starts with a quotation.
+    return body.endswith(close) and len(body) > 2 and close not in body[1:-1]

@@ -1,0 +1,200 @@
+"""The ports of the discussion engine: what the use cases need from storage, time and articles.
+
+The service layer depends only on these Protocols. `storage/` implements them with SQLModel on a
+SQLite file or PostgreSQL; the core tests implement them in memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+from bot.archive.model import ArchivedDiscussion
+from bot.model import Article
+from bot.services.domain import Discussion, Group, Located, NewReply, Posting, ReplyStat
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware."""
+        ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class ArticleSource(Protocol):
+    """The editorial queue and the articles in it (`storage.articles.ArticleStore`)."""
+
+    def queue_ids(self) -> list[str]: ...
+
+    def get(self, id: str) -> Article | None: ...
+
+    def move(self, id: str, position: int) -> None:
+        """Move an article to a 1-based position of the queue; raises for an unknown id."""
+        ...
+
+
+class GroupRepository(Protocol):
+    def add(self, group: Group) -> Group:
+        """Store a new group; returns it with its id."""
+        ...
+
+    def get(self, group_id: int) -> Group | None: ...
+
+    def by_chat(self, platform: str, chat_id: str, thread_id: str | None) -> Group | None: ...
+
+    def list(self) -> list[Group]: ...
+
+    def save(self, group: Group) -> None: ...
+
+
+class PostingRepository(Protocol):
+    def claim(self, posting: Posting, discussion: Discussion) -> tuple[Posting, Discussion] | None:
+        """Insert the posting, mark its article done for the group and open its discussion, or nothing.
+
+        Returns None when the (group, slot) or the (group, article) is taken already — by this
+        instance, another one, or a run before a restart. Only the claim is undone then; the rest of
+        the unit of work stands.
+        """
+        ...
+
+    def claim_slot(self, posting: Posting) -> Posting | None:
+        """Insert a posting that is not an article (a recap, a notice); None if the slot is taken."""
+        ...
+
+    def by_slot(self, group_id: int, slot: str) -> Posting | None: ...
+
+    def record_missed(self, group_id: int, slot: str, local_date: date, now: datetime, reason: str) -> bool:
+        """Record that the slot passed without a post; False if the slot was claimed already."""
+        ...
+
+    def get(self, posting_id: int) -> Posting | None: ...
+
+    def for_group(self, group_id: int) -> list[Posting]:
+        """Every posting and missed slot of the group, oldest first."""
+        ...
+
+    def taken_slots(self, group_id: int, slots: Sequence[str]) -> set[str]:
+        """Which of `slots` the group has a posting or a missed record for."""
+        ...
+
+    def take_over(self, posting_id: int, owner: str, now: datetime, lease_until: datetime) -> bool:
+        """Become the sender of an unfinished posting whose lease has ended; False if someone else did."""
+        ...
+
+    def resumable(self, now: datetime) -> list[Posting]:
+        """Postings sending or failed whose lease ended by `now`: their sender died, or a retry is due."""
+        ...
+
+    def record_sent(
+        self,
+        posting: Posting,
+        step: int,
+        message_ids: Sequence[str],
+        discussion_id: int,
+        lease_until: datetime,
+    ) -> None:
+        """Store the ids of one sent step (and index them for reply attribution); renews the lease."""
+        ...
+
+    def save(self, posting: Posting) -> None:
+        """Store status, thread, error, attempts, lease and finish time."""
+        ...
+
+    def progress(self, group_id: int) -> set[str]:
+        """Ids of the articles the group has had (posted or skipped)."""
+        ...
+
+    def skip_article(self, group_id: int, article_id: str, now: datetime) -> bool:
+        """Mark an article done for the group without posting it; False if it was done already."""
+        ...
+
+
+class DiscussionRepository(Protocol):
+    def get(self, discussion_id: int) -> Discussion | None: ...
+
+    def open_for_group(self, group_id: int) -> list[Discussion]: ...
+
+    def latest_for_group(self, group_id: int) -> Discussion | None:
+        """The group's most recently opened discussion, open or closed."""
+        ...
+
+    def by_thread(self, group_id: int, thread_id: str) -> Discussion | None: ...
+
+    def for_posting(self, posting_id: int) -> Discussion | None: ...
+
+    def expired(self, opened_before: datetime) -> list[Discussion]:
+        """Open discussions opened before the given instant."""
+        ...
+
+    def recaps_due(self) -> list[Discussion]:
+        """Closed discussions whose recap has not gone out."""
+        ...
+
+    def save(self, discussion: Discussion) -> None: ...
+
+    def locate(self, group_id: int, message_id: str) -> Located | None:
+        """The discussion and prompt of a posted message or a recorded reply of the group."""
+        ...
+
+    def open_messages(self) -> list[tuple[int, str, Located]]:
+        """(group id, message id, where) of every posted message of the open discussions."""
+        ...
+
+    def add_replies(self, replies: Sequence[NewReply]) -> list[bool]:
+        """Record replies in one go; per reply, False when its discussion is closed (nothing stored)."""
+        ...
+
+    def edit_reply(self, group_id: int, message_id: str, text: str) -> bool:
+        """Replace a reply's text, keeping the old one in its history; False if no such reply."""
+        ...
+
+    def delete_reply(self, group_id: int, message_id: str) -> bool: ...
+
+    def reply_stats(self, discussion_id: int) -> list[ReplyStat]:
+        """Authors and prompts of the discussion's replies that are not deleted."""
+        ...
+
+    def forget(self, author_key: str) -> int:
+        """Remove every reply of the author; returns how many."""
+        ...
+
+    def set_opt_out(self, author_key: str, opted_out: bool, now: datetime) -> None: ...
+
+    def opted_out(self) -> frozenset[str]: ...
+
+    def archived(self, article_id: str, group_id: int | None = None) -> list[ArchivedDiscussion]:
+        """The article's discussions (of one group, or all), replies oldest first."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction over the engine's repositories: `with uow: …; uow.commit()`.
+
+    Leaving the block without `commit()` rolls everything back.
+    """
+
+    @property
+    def groups(self) -> GroupRepository: ...
+
+    @property
+    def postings(self) -> PostingRepository: ...
+
+    @property
+    def discussions(self) -> DiscussionRepository: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
+
+    def commit(self) -> None: ...
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]

@@ -1,0 +1,117 @@
+"""Interface languages and the article's Chinese script.
+
+UI labels go through gettext catalogs (`bot/locale/<lang>/LC_MESSAGES/atou.po`, msgids in
+English), read with Babel at first use and kept in memory. A zh-Hant group also gets the
+article's Chinese text converted from Simplified to Traditional with OpenCC.
+
+Code that shows text to members binds `_ = translator(lang)` and calls `_("English text")`, or
+marks a string for later translation with `N_("English text")`: those are the names the catalog
+extractor (`python -m bot.render.catalogs update`) looks for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from enum import StrEnum
+from functools import cache, lru_cache
+from pathlib import Path
+
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+DOMAIN = "atou"
+
+# Taiwan-standard characters, without rewriting vocabulary (软件 stays 軟件, not 軟體): the
+# translation is the author's wording, only its script changes.
+OPENCC_CONFIG = "s2tw"
+
+
+class Lang(StrEnum):
+    """A group's interface language; zh-Hans is the default."""
+
+    ZH_HANS = "zh-Hans"
+    ZH_HANT = "zh-Hant"
+    EN = "en"
+
+
+DEFAULT_LANG = Lang.ZH_HANS
+
+_ALIASES = {
+    "zh": Lang.ZH_HANS,
+    "zh-cn": Lang.ZH_HANS,
+    "zh-sg": Lang.ZH_HANS,
+    "zh-hans": Lang.ZH_HANS,
+    "zh-tw": Lang.ZH_HANT,
+    "zh-hk": Lang.ZH_HANT,
+    "zh-mo": Lang.ZH_HANT,
+    "zh-hant": Lang.ZH_HANT,
+    "en": Lang.EN,
+}
+
+
+def parse_lang(text: str) -> Lang | None:
+    """The language `text` names (`zh-Hans`, `zh_hant`, `zh-TW`, `en-US`, …), or None."""
+    key = text.strip().replace("_", "-").lower()
+    if key in _ALIASES:
+        return _ALIASES[key]
+    if key.startswith("en-"):
+        return Lang.EN
+    return None
+
+
+def N_(msgid: str) -> str:
+    """Mark `msgid` for the catalogs without translating it now (translate it later with `translator`)."""
+    return msgid
+
+
+def catalog_path(lang: Lang) -> Path:
+    return LOCALE_DIR / lang.value / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+@cache
+def _messages(lang: Lang) -> Mapping[str, str]:
+    """msgid → translation for every translated, non-fuzzy entry of the language's catalog."""
+    from babel.messages.pofile import read_po
+
+    path = catalog_path(lang)
+    if not path.is_file():
+        return {}
+    with path.open("rb") as fileobj:
+        catalog = read_po(fileobj, domain=DOMAIN)
+    return {
+        message.id: message.string
+        for message in catalog
+        if isinstance(message.id, str)
+        and message.id
+        and isinstance(message.string, str)
+        and message.string
+        and not message.fuzzy
+    }
+
+
+def translator(lang: Lang | str) -> Callable[[str], str]:
+    """A gettext function for `lang`: English msgid in, the language's text out (the msgid when untranslated)."""
+    messages = _messages(parse_lang(lang) or DEFAULT_LANG)
+
+    def gettext(msgid: str) -> str:
+        return messages.get(msgid, msgid)
+
+    return gettext
+
+
+@cache
+def _converter() -> Callable[[str], str]:
+    import opencc
+
+    convert: Callable[[str], str] = opencc.OpenCC(OPENCC_CONFIG).convert
+    return convert
+
+
+@lru_cache(maxsize=16384)
+def _to_traditional(text: str) -> str:
+    return _converter()(text)
+
+
+def convert_article_text(text: str, lang: Lang) -> str:
+    """The article's Chinese text in the script `lang` reads: Traditional for zh-Hant, unchanged otherwise."""
+    if lang is not Lang.ZH_HANT or not text:
+        return text
+    return _to_traditional(text)

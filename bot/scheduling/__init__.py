@@ -1,0 +1,1 @@
+"""When groups post: schedules in local time, the pure due computation, and the APScheduler wake-ups."""

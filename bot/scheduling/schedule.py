@@ -1,0 +1,177 @@
+"""A group's posting schedule in its own timezone, and parsing of what admins type for it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from bot.render.i18n import N_
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # index = date.weekday()
+EVERY_DAY = frozenset(range(7))
+_DAY_WORDS = {
+    "daily": EVERY_DAY,
+    "everyday": EVERY_DAY,
+    "weekdays": frozenset(range(5)),
+    "weekends": frozenset({5, 6}),
+}
+_TIME_RE = re.compile(r"^(\d{1,2}):(\d{2})$")
+
+
+class ScheduleError(ValueError):
+    """An admin typed a time, timezone, day list or date the schedule cannot take; says what is accepted.
+
+    `template` is the English message id, formatted with `params`, so the caller can translate it.
+    """
+
+    def __init__(self, template: str, **params: str) -> None:
+        self.template = template
+        self.params = params
+        super().__init__(template.format(**params))
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """Post at `post_time` local time in `timezone` on `days` (0 = Monday), except on `skip_dates`."""
+
+    timezone: str
+    post_time: time
+    days: frozenset[int] = EVERY_DAY
+    skip_dates: frozenset[date] = field(default_factory=frozenset)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return zone(self.timezone)
+
+    def posts_on(self, local_date: date) -> bool:
+        return local_date.weekday() in self.days and local_date not in self.skip_dates
+
+    def fire_at(self, local_date: date) -> datetime:
+        """The UTC instant of the post on `local_date`.
+
+        A local time that does not exist (the hour skipped when clocks go forward) falls after the
+        gap; one that happens twice (clocks go back) is its first occurrence. Either way each local
+        date has exactly one instant.
+        """
+        local = datetime.combine(local_date, self.post_time).replace(tzinfo=self.zone, fold=0)
+        return local.astimezone(UTC)
+
+    def local_date(self, moment: datetime) -> date:
+        """The date in this schedule's timezone at `moment` (an aware datetime)."""
+        return moment.astimezone(self.zone).date()
+
+    def days_text(self) -> str:
+        """The day list as admins type it: `daily`, `mon-fri`, or `mon,wed,fri`."""
+        return format_days(self.days)
+
+
+@lru_cache(maxsize=512)
+def zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def parse_time(text: str) -> time:
+    """`HH:MM` in 24-hour time, 00:00 to 23:59."""
+    match = _TIME_RE.match(text.strip())
+    if match:
+        hour, minute = int(match.group(1)), int(match.group(2))
+        if hour < 24 and minute < 60:
+            return time(hour, minute)
+    raise ScheduleError(
+        N_("“{text}” is not a time of day: use HH:MM in 24-hour time, from 00:00 to 23:59"), text=text
+    )
+
+
+def is_timezone(text: str) -> bool:
+    if text != text.strip() or not text or text.startswith("/") or ".." in text:
+        return False
+    try:
+        zone(text)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def parse_timezone(text: str) -> str:
+    """An IANA timezone name such as `Asia/Shanghai`, `Europe/London` or `UTC`."""
+    if is_timezone(text):
+        return text
+    # Offer the names that differ only in case: `asia/shanghai` is a common typo.
+    close = sorted(n for n in available_timezones() if n.casefold() == text.casefold())
+    if close:
+        raise ScheduleError(
+            N_("“{text}” is not a known timezone; did you mean {name}?"), text=text, name=close[0]
+        )
+    raise ScheduleError(
+        N_(
+            "“{text}” is not a known timezone: use an IANA name such as Asia/Shanghai, Europe/London, "
+            "America/New_York or UTC"
+        ),
+        text=text,
+    )
+
+
+def parse_days(text: str) -> frozenset[int]:
+    """Days of the week: `daily`, `weekdays`, `weekends`, `mon-fri`, `mon,wed,fri`, or a mix (`mon-wed,sat`)."""
+    words = text.strip().casefold()
+    if words in _DAY_WORDS:
+        return _DAY_WORDS[words]
+    days: set[int] = set()
+    items = words.split(",")
+    for item in items:
+        first, dash, last = item.partition("-")
+        start, end = _day_index(first), _day_index(last) if dash else _day_index(first)
+        if start is None or end is None:
+            break
+        # mon-fri, and also fri-mon wrapping over the weekend.
+        days.update((start + i) % 7 for i in range((end - start) % 7 + 1))
+    else:
+        if days:
+            return frozenset(days)
+    raise ScheduleError(
+        N_(
+            "“{text}” is not a list of days: use daily, weekdays, weekends, a range such as mon-fri, "
+            "or days separated by commas such as mon,wed,fri"
+        ),
+        text=text,
+    )
+
+
+_FULL_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _day_index(word: str) -> int | None:
+    """0 for `mon`, `mond` … `monday` (a prefix of a day name of at least three letters), etc."""
+    if len(word) < 3:
+        return None
+    return next((i for i, name in enumerate(_FULL_DAY_NAMES) if name.startswith(word)), None)
+
+
+def looks_like_days(text: str) -> bool:
+    try:
+        parse_days(text)
+    except ScheduleError:
+        return False
+    return True
+
+
+def format_days(days: frozenset[int]) -> str:
+    if days == EVERY_DAY:
+        return "daily"
+    ordered = sorted(days)
+    if len(ordered) > 2 and ordered == list(range(ordered[0], ordered[-1] + 1)):
+        return f"{WEEKDAYS[ordered[0]]}-{WEEKDAYS[ordered[-1]]}"
+    return ",".join(WEEKDAYS[d] for d in ordered)
+
+
+def parse_date(text: str) -> date:
+    """A calendar date as YYYY-MM-DD."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ScheduleError(
+            N_("“{text}” is not a date: use YYYY-MM-DD, for example 2025-01-29"), text=text
+        ) from None

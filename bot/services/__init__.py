@@ -1,0 +1,1 @@
+"""The use cases of the discussion engine, written against the ports in `bot.ports`."""

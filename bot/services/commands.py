@@ -1,0 +1,298 @@
+"""Commands and admin buttons: the same names on every platform, admin rights checked on every call."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from bot.archive.export import ARCHIVE_FORMATS, export_archive, export_filename
+from bot.protocol import ButtonEvent, CommandEvent, Member
+from bot.render.document import Document, Mention
+from bot.render.i18n import N_
+from bot.scheduling.schedule import (
+    Schedule,
+    ScheduleError,
+    is_timezone,
+    looks_like_days,
+    parse_date,
+    parse_days,
+    parse_time,
+    parse_timezone,
+)
+from bot.services import groups, messages
+from bot.services.core import Core
+from bot.services.discussions import Discussions
+from bot.services.domain import Group, UserError, author_key
+from bot.services.posting import Outcome, Poster, next_post_at
+from bot.services.reading import Reading
+
+log = logging.getLogger(__name__)
+
+READING_COMMANDS = frozenset({"brief", "bilingual", "translation", "original"})
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+QUEUE_SHOWN = 10
+
+
+class Commands:
+    def __init__(self, core: Core, poster: Poster, discussions: Discussions, reading: Reading) -> None:
+        self.core = core
+        self.poster = poster
+        self.discussions = discussions
+        self.reading = reading
+
+    async def is_admin(self, event: CommandEvent | ButtonEvent) -> bool:
+        return await self.core.platform(event.chat).is_admin(event.chat, event.author)
+
+    async def handle(self, event: CommandEvent) -> None:
+        found = groups.find(self.core, event.chat)
+        group = found.group if found is not None else None
+        lang = group.lang if group is not None else self.core.config.default_lang
+        name = event.name
+        if name not in messages.COMMAND_NAMES:
+            await event.respond(messages.unknown_command(lang, name), private=True)
+            return
+        try:
+            if name in messages.ADMIN_COMMAND_NAMES:
+                if not await self.is_admin(event):
+                    await event.respond(messages.refusal(lang, name), private=True)
+                    return
+                if group is None:  # an admin's first command sets the chat up
+                    group, _ = groups.register(self.core, event.chat, "")
+                    await event.respond(messages.registered_doc(lang))
+                await getattr(self, f"_admin_{name}")(event, group)
+            else:
+                await self._member(event, group, lang)
+        except (UserError, ScheduleError) as error:
+            await event.respond(messages.explain(error, lang), private=True)
+
+    # Members --------------------------------------------------------------------------------
+
+    async def _member(self, event: CommandEvent, group: Group | None, lang: str) -> None:
+        name = event.name
+        if name in READING_COMMANDS:
+            await self.reading.on_command(event, group, lang)
+        elif name == "help":
+            await event.respond(messages.help_doc(lang))
+        elif name == "archive":
+            await event.respond(self.reading.archive(group, lang))
+        elif name == "status":
+            await event.respond(self._status(group, lang))
+        elif name == "forget":
+            await event.respond(messages.forget_confirm_doc(lang, event.author.id), private=True)
+        elif name == "optout":
+            on = not (event.args and event.args[0].casefold() in ("off", "no", "undo"))
+            self.discussions.opt_out(author_key(event.chat.platform, event.author), on)
+            await event.respond(messages.optout_doc(lang, on), private=True)
+
+    def _status(self, group: Group | None, lang: str) -> Document:
+        if group is None:
+            return messages.say(
+                messages.tr(lang)("This chat is not set up yet: an admin's first command sets it up.")
+            )
+        with self.core.uow() as uow:
+            latest = uow.discussions.latest_for_group(group.id)
+            replies = len(uow.discussions.reply_stats(latest.id)) if latest is not None else 0
+            done = uow.postings.progress(group.id)
+        queue = self.core.articles.queue_ids()
+        current = self.core.articles.get(latest.article_id) if latest is not None else None
+        return messages.status_doc(
+            lang,
+            group,
+            next_post_at(group, self.core.clock.now()),
+            current=current,
+            current_open=latest is not None and latest.is_open,
+            replies=replies,
+            queued=sum(1 for a in queue if a not in done),
+        )
+
+    # Admins ---------------------------------------------------------------------------------
+
+    async def _admin_schedule(self, event: CommandEvent, group: Group) -> None:
+        if not event.args:
+            await event.respond(
+                messages.schedule_doc(group.lang, group, next_post_at(group, self.core.clock.now()))
+            )
+            return
+        post_time = parse_time(event.args[0])
+        timezone, days = group.schedule.timezone, group.schedule.days
+        seen_zone = seen_days = False
+        for arg in event.args[1:]:
+            if not seen_zone and is_timezone(arg):
+                timezone, seen_zone = arg, True
+            elif not seen_days and looks_like_days(arg):
+                days, seen_days = parse_days(arg), True
+            elif "/" in arg or arg.isupper():
+                parse_timezone(arg)  # a mistyped timezone: raises saying what is accepted
+            else:
+                raise UserError(
+                    N_(
+                        "“{text}” is neither a timezone nor a list of days. Use /schedule HH:MM [TZ] [days], "
+                        "e.g. /schedule 08:00 Asia/Shanghai mon-fri"
+                    ),
+                    text=arg,
+                )
+        now = self.core.clock.now()
+        new = Schedule(timezone, post_time, days, group.schedule.skip_dates)
+        changed = groups.change(self.core, group.id, lambda g: g.reschedule(new, now), schedule=True)
+        assert changed is not None
+        await event.respond(messages.schedule_doc(changed.lang, changed, next_post_at(changed, now)))
+
+    async def _admin_pause(self, event: CommandEvent, group: Group) -> None:
+        reason = " ".join(event.args) or messages.tr(group.lang)("paused by an admin")
+        groups.pause(self.core, group.id, reason)
+        await event.respond(messages.paused_doc(group.lang, reason))
+
+    async def _admin_resume(self, event: CommandEvent, group: Group) -> None:
+        groups.change(self.core, group.id, lambda g: g.resume())
+        await event.respond(messages.resumed_doc(group.lang))
+
+    async def _admin_skip(self, event: CommandEvent, group: Group) -> None:
+        arg = event.args[0] if event.args else None
+        if arg is not None and DATE_RE.match(arg) and self.core.articles.get(arg) is None:
+            day = parse_date(arg)
+            today = group.schedule.local_date(self.core.clock.now())
+            if day < today:
+                raise UserError(N_("{date} has passed; give today or a later date."), date=day.isoformat())
+
+            def add_skip(g: Group) -> None:
+                g.schedule = Schedule(
+                    g.schedule.timezone, g.schedule.post_time, g.schedule.days, g.schedule.skip_dates | {day}
+                )
+
+            groups.change(self.core, group.id, add_skip, schedule=True)
+            await event.respond(messages.skip_date_doc(group.lang, day.isoformat()))
+            return
+        article_id = arg or self.poster.next_article_id(group.id)
+        if article_id is None:
+            await event.respond(messages.queue_doc(group.lang, []))
+            return
+        article = self.core.articles.get(article_id)
+        if article is None:
+            raise UserError(N_("There is no article “{id}”; /queue lists the next ones."), id=article_id)
+        with self.core.uow() as uow:
+            skipped = uow.postings.skip_article(group.id, article_id, self.core.clock.now())
+            uow.commit()
+        if not skipped:
+            raise UserError(N_("{id} was posted or skipped here already."), id=article_id)
+        await event.respond(messages.skipped_doc(group.lang, article.title))
+
+    async def _admin_postnow(self, event: CommandEvent | ButtonEvent, group: Group) -> None:
+        result = await self.poster.post_now(group.id)
+        if result.outcome is Outcome.EMPTY:
+            await event.respond(messages.queue_doc(group.lang, []))
+        elif result.outcome is Outcome.TAKEN:
+            raise UserError(N_("Another post to this group is under way; try again in a minute."))
+
+    async def _admin_queue(self, event: CommandEvent, group: Group) -> None:
+        await event.respond(self._queue(group))
+
+    def _queue(self, group: Group) -> Document:
+        queue = self.core.articles.queue_ids()
+        with self.core.uow() as uow:
+            done = uow.postings.progress(group.id)
+        upcoming = [(pos, aid) for pos, aid in enumerate(queue, start=1) if aid not in done][:QUEUE_SHOWN]
+        rows = []
+        for pos, aid in upcoming:
+            article = self.core.articles.get(aid)
+            rows.append((pos, aid, article.title if article is not None else ""))
+        return messages.queue_doc(group.lang, rows)
+
+    async def _admin_move(self, event: CommandEvent, group: Group) -> None:
+        usage = N_(
+            "Use /move ID POS, e.g. /move {example} 1 (POS counts from 1 = next; /queue shows the ids)."
+        )
+        queue = self.core.articles.queue_ids()
+        example = queue[-1] if queue else "article-id"
+        if len(event.args) != 2 or not event.args[1].isdigit() or int(event.args[1]) < 1:
+            raise UserError(usage, example=example)
+        article_id, position = event.args[0], int(event.args[1])
+        if article_id not in queue:
+            raise UserError(N_("There is no article “{id}”; /queue lists the next ones."), id=article_id)
+        self.core.articles.move(article_id, position)
+        await event.respond(messages.moved_doc(group.lang, article_id, position))
+
+    async def _admin_close(self, event: CommandEvent, group: Group) -> None:
+        closed = await self.discussions.close_group(group.id)
+        if not closed:
+            await event.respond(messages.closed_none_doc(group.lang))
+
+    async def _admin_export(self, event: CommandEvent, group: Group) -> None:
+        fmt = (event.args[0] if event.args else "md").casefold().lstrip(".")
+        if fmt not in ARCHIVE_FORMATS:
+            raise UserError(
+                N_("“{text}” is not an export format: use md, json, csv or html."), text=event.args[0]
+            )
+        article_id = event.args[1] if len(event.args) > 1 else None
+        if article_id is None:
+            current = self.reading.current_article(group)
+            article_id = current.id if current is not None else None
+        archive = self.discussions.archive(article_id, group.id) if article_id else None
+        if archive is None:
+            raise UserError(
+                N_("There is no article “{id}”; /queue lists the next ones."), id=article_id or ""
+            )
+        data = export_archive(archive, fmt)
+        filename = export_filename(archive.article.id, fmt)
+        caption = messages.export_caption(group.lang, archive.article.title, fmt)
+        await self.core.platform(event.chat).send_file(event.chat, filename, data, caption)
+
+    async def _admin_persona(self, event: CommandEvent, group: Group) -> None:
+        words = [a for a in event.args if not a.startswith("@")]
+        name = " ".join(words).strip()
+        if not name:
+            await event.respond(messages.personas_doc(group.lang, group))
+            return
+        member: Member | None = event.mentions[0] if event.mentions else None
+
+        def set_persona(g: Group) -> None:
+            if member is None:
+                g.personas.pop(name, None)
+            else:
+                g.personas[name] = Mention(member.id, member.display_name)
+
+        groups.change(self.core, group.id, set_persona)
+        if member is None:
+            await event.respond(messages.persona_removed_doc(group.lang, name))
+        else:
+            await event.respond(messages.persona_set_doc(group.lang, name, member.display_name))
+
+    async def _admin_lang(self, event: CommandEvent, group: Group) -> None:
+        code = event.args[0] if event.args else ""
+        match = next((c for c in messages.LANG_CODES if c.casefold() == code.casefold()), None)
+        if match is None:
+            raise UserError(N_("“{text}” is not a language I speak: use zh-Hans, zh-Hant or en."), text=code)
+
+        def set_lang(g: Group) -> None:
+            g.lang = match
+
+        groups.change(self.core, group.id, set_lang)
+        await event.respond(messages.lang_doc(match))
+
+    # Buttons ------------------------------------------------------------------------------
+
+    async def on_admin_button(self, event: ButtonEvent, group: Group | None) -> None:
+        lang = group.lang if group is not None else self.core.config.default_lang
+        if group is None or not await self.is_admin(event):
+            await event.respond(messages.refusal_button(lang), private=True)
+            return
+        try:
+            if event.action.arg == "postnow":
+                await self._admin_postnow(event, group)
+            elif event.action.arg == "skip":
+                await self._admin_skip(
+                    CommandEvent(
+                        chat=event.chat, at=event.at, respond=event.respond, author=event.author, name="skip"
+                    ),
+                    group,
+                )
+                await event.respond(self._queue(group), replace=True)
+        except (UserError, ScheduleError) as error:
+            await event.respond(messages.explain(error, lang), private=True)
+
+    async def on_forget_button(self, event: ButtonEvent, group: Group | None) -> None:
+        lang = group.lang if group is not None else self.core.config.default_lang
+        if event.action.arg != event.author.id:
+            await event.respond(messages.not_yours_doc(lang), private=True)
+            return
+        count = self.discussions.forget(author_key(event.chat.platform, event.author))
+        await event.respond(messages.forgotten_doc(lang, count), replace=True)

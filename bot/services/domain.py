@@ -1,0 +1,215 @@
+"""The engine's domain: groups, postings, discussions and replies, as plain objects with their rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+from bot.protocol import ChatRef, Member
+from bot.render.document import Mention
+from bot.scheduling.schedule import Schedule
+
+
+class UserError(Exception):
+    """Something a member or admin asked for that cannot be done; the message says why and what works.
+
+    `template` is the English message id (marked with `N_`), formatted with `params` after translation.
+    """
+
+    def __init__(self, template: str, **params: object) -> None:
+        self.template = template
+        self.params = params
+        super().__init__(template.format(**params))
+
+
+def author_key(platform: str, member: Member) -> str:
+    """A member's identity across the archive: platform-qualified, so platforms never collide."""
+    return f"{platform}:{member.id}"
+
+
+@dataclass(slots=True)
+class Group:
+    """One chat, channel or topic where the bot posts, with its schedule and settings.
+
+    `id` is assigned by the repository and never changes, unlike the platform's chat id
+    (a Telegram group that becomes a supergroup gets a new one).
+    `forum`: open a topic or thread per article for its prompts and discussion.
+    `schedule_since`: slots before this instant never count (a new or changed schedule starts
+    at its next occurrence, not by making up a post).
+    """
+
+    id: int
+    platform: str
+    chat_id: str
+    thread_id: str | None
+    title: str
+    schedule: Schedule
+    schedule_since: datetime
+    lang: str
+    created_at: datetime
+    paused_reason: str | None = None
+    personas: dict[str, Mention] = field(default_factory=dict)
+    forum: bool = False
+    empty_notified: bool = False
+
+    @property
+    def chat(self) -> ChatRef:
+        return ChatRef(self.platform, self.chat_id, self.thread_id)
+
+    @property
+    def key(self) -> str:
+        return self.chat.key
+
+    @property
+    def active(self) -> bool:
+        return self.paused_reason is None
+
+    def pause(self, reason: str) -> None:
+        self.paused_reason = reason or "paused"
+
+    def resume(self) -> None:
+        self.paused_reason = None
+
+    def reschedule(self, schedule: Schedule, now: datetime) -> None:
+        """Take a new time, timezone or day list; it applies from its next occurrence."""
+        if (schedule.timezone, schedule.post_time, schedule.days) != (
+            self.schedule.timezone,
+            self.schedule.post_time,
+            self.schedule.days,
+        ):
+            self.schedule_since = now
+        self.schedule = schedule
+
+
+class PostingStatus(StrEnum):
+    SENDING = "sending"  # claimed; messages going out (or the sender died: resumed when its lease ends)
+    DONE = "done"
+    FAILED = "failed"  # a send failed; retried on a later tick
+    MISSED = "missed"  # the slot's grace window passed with no post: the skip is on record
+
+
+NO_THREAD = ""
+
+# How long a failed send waits before its next attempt: doubles per attempt up to the maximum.
+RETRY_FIRST = timedelta(minutes=1)
+RETRY_MAX = timedelta(hours=1)
+
+
+def recap_slot(discussion_id: int) -> str:
+    """The posting slot of a discussion's recap: claimed like a post, so it goes out once."""
+    return f"recap:{discussion_id}"
+
+
+def empty_queue_slot(articles_done: int) -> str:
+    """The posting slot of the notice that the queue ran out after the group's n-th article."""
+    return f"empty:{articles_done}"
+
+
+# Steps of a posting: step 0 is the brief, step n (n >= 1) is prompt n - 1.
+BRIEF_STEP = 0
+
+
+def prompt_of_step(step: int) -> int | None:
+    return None if step == BRIEF_STEP else step - 1
+
+
+@dataclass(slots=True)
+class Posting:
+    """One article sent to one group for one slot (a local date, or a post-now request).
+
+    `sent` maps each step to the platform ids of the messages it went out as, recorded as soon
+    as the platform confirmed them, so a resumed posting starts at the first unsent step.
+    `thread_id`: the topic or thread opened for the prompts; None while none was tried, and
+    `NO_THREAD` once the prompts go to the main chat (the platform opened none, or it vanished).
+    """
+
+    id: int
+    group_id: int
+    slot: str
+    local_date: date
+    article_id: str | None
+    status: PostingStatus
+    claimed_at: datetime
+    owner: str
+    lease_until: datetime
+    thread_id: str | None = None
+    attempts: int = 0
+    error: str | None = None
+    finished_at: datetime | None = None
+    sent: dict[int, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def is_article(self) -> bool:
+        """A post of an article (not a recap, a queue notice or a missed day)."""
+        return self.article_id is not None
+
+    def fail(self, error: str, now: datetime) -> None:
+        """Record a failed attempt; the next one is due after a back-off that doubles each time."""
+        self.status = PostingStatus.FAILED
+        self.error = error[:500]
+        self.attempts += 1
+        self.lease_until = now + min(RETRY_FIRST * 2 ** (self.attempts - 1), RETRY_MAX)
+
+    def finish(self, now: datetime) -> None:
+        self.status = PostingStatus.DONE
+        self.error = None
+        self.finished_at = now
+
+    def next_step(self, steps: int) -> int | None:
+        """The first step of `steps` not yet sent, or None when all went out."""
+        return next((s for s in range(steps) if s not in self.sent), None)
+
+
+@dataclass(slots=True)
+class Discussion:
+    """One article discussed in one group: open from its posting until closed, then recapped once."""
+
+    id: int
+    article_id: str
+    group_id: int
+    posting_id: int | None
+    opened_at: datetime
+    closed_at: datetime | None = None
+    recap_sent: bool = False
+    thread_id: str | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+    def close(self, now: datetime) -> None:
+        if self.closed_at is None:
+            self.closed_at = now
+
+
+@dataclass(frozen=True, slots=True)
+class Located:
+    """Where a message belongs: a discussion, and the prompt it answers (None: the brief or in general)."""
+
+    discussion_id: int
+    prompt: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class NewReply:
+    """A member message to record in a discussion."""
+
+    discussion_id: int
+    group_id: int
+    author_key: str
+    author_name: str
+    text: str
+    at: datetime
+    prompt: int | None
+    message_id: str
+    reply_to: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyStat:
+    """What a recap needs of one reply."""
+
+    author_key: str
+    author_name: str
+    prompt: int | None

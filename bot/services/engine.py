@@ -1,0 +1,123 @@
+"""The engine: the one entry point adapters call (`handle`), and the wake-ups the scheduler calls."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.protocol import (
+    BotAdded,
+    BotRemoved,
+    ButtonEvent,
+    ChatMigrated,
+    CommandEvent,
+    DeleteEvent,
+    EditEvent,
+    InboundEvent,
+    MessageEvent,
+    Platform,
+)
+from bot.render.views import PAGE_KIND, TAB_KIND
+from bot.scheduling.schedule import Schedule
+from bot.services import groups, messages
+from bot.services.commands import Commands
+from bot.services.core import Core
+from bot.services.discussions import Discussions
+from bot.services.posting import Poster
+from bot.services.reading import Reading
+
+log = logging.getLogger(__name__)
+
+
+class Engine:
+    """The discussion engine, platform-neutral. Build one per process and register each platform."""
+
+    def __init__(self, core: Core) -> None:
+        self.core = core
+        self.discussions = Discussions(core)
+        self.poster = Poster(core, self.discussions)
+        self.reading = Reading(core)
+        self.commands = Commands(core, self.poster, self.discussions, self.reading)
+
+    def register_platform(self, platform: Platform) -> None:
+        """Let the engine send through `platform` for the groups of its name."""
+        self.core.platforms[platform.name] = platform
+
+    def warm_up(self) -> None:
+        """Learn the groups and the posted messages of open discussions, so replies need no lookups."""
+        with self.core.uow() as uow:
+            groups_now = uow.groups.list()
+            posted = uow.discussions.open_messages()
+        for group in groups_now:
+            self.core.chats[group.key] = (group.id, None)
+        for group_id, message_id, where in posted:
+            self.core.index.put(group_id, message_id, where)
+
+    async def handle(self, event: InboundEvent) -> None:
+        """Handle one event from an adapter (an `EventHandler`).
+
+        Returns once the event's effects are stored (a reply handled is a reply recorded).
+        """
+        match event:
+            case MessageEvent():
+                await self.discussions.on_message(event)
+            case CommandEvent():
+                await self.commands.handle(event)
+            case ButtonEvent():
+                await self._on_button(event)
+            case EditEvent():
+                self.discussions.on_edit(event)
+            case DeleteEvent():
+                self.discussions.on_delete(event)
+            case BotAdded():
+                await self._on_added(event)
+            case BotRemoved():
+                found = groups.find(self.core, event.chat)
+                if found is not None and found.in_thread is None:
+                    groups.pause(self.core, found.group.id, groups.REMOVED)
+            case ChatMigrated():
+                found = groups.find(self.core, event.chat)
+                if found is not None and found.in_thread is None:
+                    groups.move_chat(self.core, found.group.id, event.new_chat_id)
+
+    async def _on_added(self, event: BotAdded) -> None:
+        group, created = groups.register(self.core, event.chat, event.title, forum=event.forum)
+        if created:
+            try:
+                await self.core.platform(group.chat).send(group.chat, messages.welcome_doc(group.lang))
+            except Exception:
+                log.exception("could not greet the new group %s", group.key)
+
+    async def _on_button(self, event: ButtonEvent) -> None:
+        found = groups.find(self.core, event.chat)
+        group = found.group if found is not None else None
+        lang = group.lang if group is not None else self.core.config.default_lang
+        kind = event.action.kind
+        if kind in (TAB_KIND, PAGE_KIND):
+            await self.reading.on_button(event, group, lang)
+        elif kind == "admin":
+            await self.commands.on_admin_button(event, group)
+        elif kind == "forget":
+            await self.commands.on_forget_button(event, group)
+        else:
+            log.info("ignored a button of unknown kind %r", kind)
+
+    def schedules(self) -> list[tuple[int, Schedule]]:
+        """(group id, schedule) of the active groups this process posts to: what the scheduler wakes for."""
+        with self.core.uow() as uow:
+            return [
+                (g.id, g.schedule)
+                for g in uow.groups.list()
+                if g.active and g.platform in self.core.platforms
+            ]
+
+    async def sweep(self) -> None:
+        """Everything due now: posts, make-ups, missed days, resumed postings, closings, recaps."""
+        await self.poster.sweep()
+
+    async def wake(self, group_id: int) -> None:
+        """A group's post time has come (the scheduler's cron job)."""
+        await self.poster.wake(group_id)
+
+    async def close(self) -> None:
+        """Finish writing the replies handed in so far."""
+        await self.discussions.recorder.drain()

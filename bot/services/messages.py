@@ -1,0 +1,393 @@
+"""Every message the engine itself says, as neutral documents in the group's language.
+
+Message ids are English (`_("…")` and `N_("…")` mark them for extraction); placeholders are filled
+in after translation, so translators can move them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.model import Article
+from bot.render.document import Action, Button, Document, Para, ParaKind, Span
+from bot.render.i18n import DEFAULT_LANG, N_, Lang, parse_lang, translator
+from bot.scheduling.schedule import ScheduleError
+from bot.services.domain import Group, ReplyStat, UserError
+
+Translate = Callable[[str], str]
+
+LANG_CODES = tuple(lang.value for lang in Lang)
+
+
+def lang_of(code: str) -> Lang:
+    """The UI language for a stored code; an unknown code falls back to the default, Simplified Chinese."""
+    return parse_lang(code) or DEFAULT_LANG
+
+
+def tr(code: str) -> Translate:
+    return translator(lang_of(code))
+
+
+@dataclass(frozen=True, slots=True)
+class CommandHelp:
+    name: str
+    usage: str
+    text: str  # an English message id
+
+
+MEMBER_COMMANDS = (
+    CommandHelp("brief", "", N_("the brief of the current article, with buttons for the other tabs")),
+    CommandHelp("bilingual", "[page]", N_("the article paragraph by paragraph, English then Chinese")),
+    CommandHelp("translation", "[page]", N_("the whole Chinese translation")),
+    CommandHelp("original", "[page]", N_("the English original")),
+    CommandHelp("archive", "", N_("how to read this group's discussion archive")),
+    CommandHelp("status", "", N_("the schedule, the next post and the open discussion")),
+    CommandHelp("forget", "", N_("remove all your replies from every archive (asks first)")),
+    CommandHelp(
+        "optout", "[off]", N_("keep your replies out of exports and the archive page; /optout off undoes it")
+    ),
+    CommandHelp("help", "", N_("this list")),
+)
+ADMIN_COMMANDS = (
+    CommandHelp(
+        "schedule",
+        "HH:MM [TZ] [days]",
+        N_("post time, IANA timezone and days, e.g. /schedule 08:00 Asia/Shanghai mon-fri"),
+    ),
+    CommandHelp("pause", "[reason]", N_("stop posting until /resume")),
+    CommandHelp("resume", "", N_("post on schedule again")),
+    CommandHelp(
+        "skip", "[ID|YYYY-MM-DD]", N_("skip the next article (or the one given), or post nothing on a date")
+    ),
+    CommandHelp("postnow", "", N_("post the next article now")),
+    CommandHelp("queue", "", N_("the articles this group gets next")),
+    CommandHelp("move", "ID POS", N_("move an article to a position in the queue (1 = next)")),
+    CommandHelp("close", "", N_("close the open discussion and post its recap")),
+    CommandHelp(
+        "export", "[md|json|csv|html]", N_("the discussion archive of the current article as a file")
+    ),
+    CommandHelp("persona", "NAME @member", N_("mention a member with the relevance note for NAME")),
+    CommandHelp("lang", "zh-Hans|zh-Hant|en", N_("the language of the bot's messages")),
+)
+COMMAND_NAMES = frozenset(c.name for c in MEMBER_COMMANDS + ADMIN_COMMANDS)
+ADMIN_COMMAND_NAMES = frozenset(c.name for c in ADMIN_COMMANDS)
+
+
+def _p(text: str, *, bold: bool = False) -> Para:
+    return Para((Span(text, bold=bold),))
+
+
+def _h(text: str) -> Para:
+    return Para((Span(text, bold=True),), ParaKind.HEADING)
+
+
+def _li(*spans: Span) -> Para:
+    return Para(tuple(spans), ParaKind.LIST_ITEM)
+
+
+def say(text: str) -> Document:
+    """A one-paragraph message (already translated)."""
+    return Document((_p(text),))
+
+
+def explain(error: UserError | ScheduleError, lang: str) -> Document:
+    _ = tr(lang)
+    return say(_(error.template).format(**error.params))
+
+
+def help_doc(lang: str) -> Document:
+    _ = tr(lang)
+
+    def rows(commands: Sequence[CommandHelp]) -> list[Para]:
+        out = []
+        for c in commands:
+            usage = f"/{c.name} {c.usage}".rstrip()
+            out.append(_li(Span(usage, code=True), Span(" — " + _(c.text))))
+        return out
+
+    return Document(
+        (
+            _h(_("Commands for everyone")),
+            *rows(MEMBER_COMMANDS),
+            _h(_("Commands for admins")),
+            *rows(ADMIN_COMMANDS),
+            _p(_("To discuss, reply to a prompt (or to a reply to it); your reply goes into the archive.")),
+        )
+    )
+
+
+def welcome_doc(lang: str) -> Document:
+    _ = tr(lang)
+    return Document(
+        (
+            _p(_("Hello! I post one article a day here, with prompts to discuss.")),
+            _p(
+                _(
+                    "Admins: set the time with /schedule HH:MM [TZ] [days]. Everyone: /help lists what I can do."
+                )
+            ),
+        )
+    )
+
+
+def refusal(lang: str, command: str) -> Document:
+    _ = tr(lang)
+    return say(
+        _("Only admins of this group can use /{command}; nothing was changed.").format(command=command)
+    )
+
+
+def refusal_button(lang: str) -> Document:
+    _ = tr(lang)
+    return say(_("Only admins of this group can press this button; nothing was changed."))
+
+
+def unknown_command(lang: str, name: str) -> Document:
+    _ = tr(lang)
+    return say(_("There is no command /{name}. /help lists the commands.").format(name=name))
+
+
+def schedule_doc(lang: str, group: Group, next_at: datetime | None) -> Document:
+    _ = tr(lang)
+    s = group.schedule
+    lines = [
+        _p(
+            _("Posting at {time} ({zone}), days: {days}.").format(
+                time=s.post_time.strftime("%H:%M"), zone=s.timezone, days=s.days_text()
+            )
+        )
+    ]
+    if s.skip_dates:
+        lines.append(
+            _p(_("No post on: {dates}.").format(dates=", ".join(d.isoformat() for d in sorted(s.skip_dates))))
+        )
+    if not group.active:
+        lines.append(_p(_("Paused: {reason}. /resume posts again.").format(reason=group.paused_reason)))
+    elif next_at is not None:
+        local = next_at.astimezone(s.zone)
+        lines.append(_p(_("Next post: {when}.").format(when=local.strftime("%Y-%m-%d %H:%M %Z"))))
+    return Document(tuple(lines))
+
+
+def status_doc(
+    lang: str,
+    group: Group,
+    next_at: datetime | None,
+    *,
+    current: Article | None,
+    current_open: bool,
+    replies: int,
+    queued: int,
+) -> Document:
+    _ = tr(lang)
+    paras = list(schedule_doc(lang, group, next_at).paras)
+    if current is not None:
+        state = _("open") if current_open else _("closed")
+        paras.append(
+            _p(
+                _("Current article: {title} (discussion {state}, {count} replies).").format(
+                    title=current.title, state=state, count=replies
+                )
+            )
+        )
+    paras.append(_p(_("Articles waiting in the queue: {count}.").format(count=queued)))
+    return Document(tuple(paras))
+
+
+def queue_doc(lang: str, titles: Sequence[tuple[int, str, str]]) -> Document:
+    """`titles`: (queue position, article id, title) of the articles the group gets next, in order."""
+    _ = tr(lang)
+    if not titles:
+        return say(_("The queue is empty: nothing is left to post to this group."))
+    items = [_li(Span(f"{pos}. "), Span(aid, code=True), Span(" " + title)) for pos, aid, title in titles]
+    buttons = (
+        Button(_("Post now"), Action(kind="admin", arg="postnow")),
+        Button(_("Skip next"), Action(kind="admin", arg="skip")),
+    )
+    return Document((_h(_("Next in the queue")), *items), (buttons,))
+
+
+def empty_queue_doc(lang: str) -> Document:
+    _ = tr(lang)
+    return say(
+        _(
+            "Admins: the reading queue is empty, so nothing was posted. The operator adds articles with "
+            "`atou import FILE`; posting continues with the next one."
+        )
+    )
+
+
+def recap_doc(lang: str, article: Article, stats: Sequence[ReplyStat], hidden: frozenset[str]) -> Document:
+    """The closing message: who took part, replies per prompt, and how to get the archive."""
+    _ = tr(lang)
+    names: dict[str, str] = {}
+    for r in stats:
+        if r.author_key not in hidden:
+            names.setdefault(r.author_key, r.author_name)
+    per_prompt = Counter(r.prompt for r in stats)
+    paras = [_h(_("Discussion closed: {title}").format(title=article.title))]
+    if not stats:
+        paras.append(_p(_("Nobody replied this time.")))
+    else:
+        paras.append(
+            _p(
+                _("{replies} replies from {people} participants.").format(
+                    replies=len(stats), people=len({r.author_key for r in stats})
+                )
+            )
+        )
+        if names:
+            paras.append(_p(_("Participants: {names}").format(names=", ".join(names.values()))))
+        for i, prompt in enumerate(article.brief.prompts):
+            paras.append(
+                _li(
+                    Span(_("Prompt {n}").format(n=i + 1) + ": ", bold=True),
+                    Span(_short(prompt)),
+                    Span(f" — {per_prompt[i]}"),
+                )
+            )
+        if per_prompt[None]:
+            paras.append(_li(Span(_("Other replies") + ": ", bold=True), Span(str(per_prompt[None]))))
+    paras.append(_p(_("The archive: /archive; admins get it as a file with /export md, json, csv or html.")))
+    return Document(tuple(paras))
+
+
+def _short(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def archive_doc(lang: str, *, link: str | None, discussion_open: bool | None) -> Document:
+    _ = tr(lang)
+    paras = []
+    if discussion_open:
+        paras.append(_p(_("The discussion is still open; the archive grows with every reply.")))
+    elif discussion_open is None:
+        paras.append(_p(_("This group has not discussed an article yet.")))
+    if link is not None:
+        paras.append(Para((Span(_("Read the discussion archive"), link=link),)))
+    else:
+        paras.append(
+            _p(
+                _(
+                    "Admins get the archive as a file with /export md, json, csv or html; the operator can "
+                    "run `atou export`. Links to an archive page work once the bot has a web address "
+                    "(ATOU_WEB_URL and ATOU_SECRET_KEY)."
+                )
+            )
+        )
+    return Document(tuple(paras))
+
+
+def forget_confirm_doc(lang: str, member_id: str) -> Document:
+    _ = tr(lang)
+    return Document(
+        (_p(_("Remove all your replies from every archive? This cannot be undone.")),),
+        ((Button(_("Yes, forget my replies"), Action(kind="forget", arg=member_id)),),),
+    )
+
+
+def forgotten_doc(lang: str, count: int) -> Document:
+    _ = tr(lang)
+    return say(_("Done: {count} of your replies were removed.").format(count=count))
+
+
+def not_yours_doc(lang: str) -> Document:
+    _ = tr(lang)
+    return say(_("This button belongs to someone else; use /forget to remove your own replies."))
+
+
+def optout_doc(lang: str, opted_out: bool) -> Document:
+    _ = tr(lang)
+    if opted_out:
+        return say(
+            _("Your replies are now left out of exports and the archive page. /optout off undoes this.")
+        )
+    return say(_("Your replies appear in exports and the archive page again."))
+
+
+def thread_gone_doc(lang: str) -> Document:
+    _ = tr(lang)
+    return say(_("Admins: the topic or thread for this article is gone, so I am posting here instead."))
+
+
+def posted_now_doc(lang: str, title: str) -> Document:
+    _ = tr(lang)
+    return say(_("Posting now: {title}").format(title=title))
+
+
+def skipped_doc(lang: str, title: str) -> Document:
+    _ = tr(lang)
+    return say(_("Skipped: {title}. It will not be posted to this group.").format(title=title))
+
+
+def skip_date_doc(lang: str, day: str) -> Document:
+    _ = tr(lang)
+    return say(_("No post on {date}.").format(date=day))
+
+
+def paused_doc(lang: str, reason: str) -> Document:
+    _ = tr(lang)
+    return say(_("Paused ({reason}). /resume posts again.").format(reason=reason))
+
+
+def resumed_doc(lang: str) -> Document:
+    _ = tr(lang)
+    return say(_("Resumed: posting on schedule again."))
+
+
+def moved_doc(lang: str, article_id: str, position: int) -> Document:
+    _ = tr(lang)
+    return say(_("Moved {id} to position {position} of the queue.").format(id=article_id, position=position))
+
+
+def lang_doc(lang: str) -> Document:
+    _ = tr(lang)
+    return say(_("From now on I speak {lang} here.").format(lang=lang))
+
+
+def personas_doc(lang: str, group: Group) -> Document:
+    _ = tr(lang)
+    if not group.personas:
+        return say(_("No personas set. /persona NAME @member mentions a member with the note for NAME."))
+    items = [
+        _li(Span(name + " → "), Span("@" + m.display_name)) for name, m in sorted(group.personas.items())
+    ]
+    return Document((_h(_("Personas")), *items))
+
+
+def persona_set_doc(lang: str, name: str, member_name: str) -> Document:
+    _ = tr(lang)
+    return say(_("The note for {name} now mentions {member}.").format(name=name, member=member_name))
+
+
+def persona_removed_doc(lang: str, name: str) -> Document:
+    _ = tr(lang)
+    return say(_("The note for {name} mentions nobody now.").format(name=name))
+
+
+def closed_none_doc(lang: str) -> Document:
+    _ = tr(lang)
+    return say(_("There is no open discussion to close."))
+
+
+def export_caption(lang: str, title: str, fmt: str) -> str:
+    _ = tr(lang)
+    return _("Discussion archive of {title} ({format})").format(title=title, format=fmt)
+
+
+def nothing_to_read_doc(lang: str) -> Document:
+    _ = tr(lang)
+    return say(_("There is no article yet: the operator imports them with `atou import FILE`."))
+
+
+def registered_doc(lang: str) -> Document:
+    _ = tr(lang)
+    return say(_("This chat is now set up for daily posts; /schedule sets when."))
+
+
+def error_doc(lang: str) -> Document:
+    _ = tr(lang)
+    return say(_("Something went wrong on my side; the operator can see it in the log. Nothing was changed."))

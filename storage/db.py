@@ -1,0 +1,176 @@
+"""Engines, schema migrations and the check that a database is current.
+
+The schema is owned by the Alembic migrations shipped in `storage/migrations/`; nothing here calls
+`create_all`. A database that is behind the code is refused (`SchemaBehind`) unless the operator
+asked for automatic upgrades (`ATOU_AUTO_UPGRADE=true`), because an upgrade changes a database other
+instances may share and should be a deliberate step (`atou db upgrade`).
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+    from bot.config import Settings
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+# Alembic keeps the running migration environment in module globals, so one process migrates from
+# one thread at a time. (Across processes, the database serialises them: see migrations/env.py.)
+_MIGRATING = threading.Lock()
+
+# Seconds a SQLite connection waits for another writer before giving up with "database is locked".
+SQLITE_BUSY_TIMEOUT_S = 5.0
+
+
+class SchemaError(RuntimeError):
+    """The database's schema does not match this version of atou."""
+
+
+class SchemaBehind(SchemaError):
+    """The database is at an older schema revision (or has none yet) than this version of atou needs."""
+
+    def __init__(self, url: str, current: tuple[str, ...], head: tuple[str, ...]) -> None:
+        self.url = url
+        self.current = current
+        self.head = head
+        needed = ", ".join(head)
+        if current:
+            state = f"is at schema revision {', '.join(current)}, but this version of atou needs {needed}"
+            action = "Run `atou db upgrade` to bring it up to date (back it up first)"
+        else:
+            state = f"has no atou schema yet (this version of atou needs revision {needed})"
+            action = "Run `atou db upgrade` to create it"
+        super().__init__(f"The database {url} {state}. {action}, or set ATOU_AUTO_UPGRADE=true to upgrade on start.")
+
+
+class SchemaAhead(SchemaError):
+    """The database was migrated by a newer version of atou: its revision is unknown to this code."""
+
+    def __init__(self, url: str, current: tuple[str, ...]) -> None:
+        self.url = url
+        self.current = current
+        super().__init__(
+            f"The database {url} is at schema revision {', '.join(current)}, which this version of atou "
+            "does not know: it was upgraded by a newer atou. Install that version (or newer) to use it."
+        )
+
+
+def normalize_url(url: str) -> str:
+    """Route plain PostgreSQL URLs to psycopg 3, the driver atou ships with."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for `url`: a SQLite file (WAL, busy timeout, foreign keys) or PostgreSQL via psycopg."""
+    sa_url = make_url(normalize_url(url))
+    if sa_url.get_backend_name() != "sqlite":
+        return create_engine(sa_url, pool_pre_ping=True)
+
+    database = sa_url.database or ""
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(sa_url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
+    event.listen(engine, "connect", _sqlite_on_connect)
+    event.listen(engine, "begin", _sqlite_on_begin)
+    return engine
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    # sqlite3's own transaction handling skips BEGIN for SELECT and DDL, which breaks transactional
+    # migrations and read-then-write transactions; SQLAlchemy emits BEGIN itself instead (below).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        # WAL lets readers work while one connection writes; it is stored in the file, so this is
+        # a no-op after the first connection.
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+    finally:
+        cursor.close()
+
+
+def _sqlite_on_begin(conn: Connection) -> None:
+    # IMMEDIATE takes the write lock at the start (waiting up to the busy timeout), so a transaction
+    # that reads then writes — claiming a posting, moving the queue — cannot fail half-way with
+    # SQLITE_BUSY when another connection wrote in between.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _display_url(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=True)
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """The Alembic configuration for atou's migrations, independent of the working directory."""
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["connection"] = connection
+    return config
+
+
+def head_revisions() -> tuple[str, ...]:
+    """The revision(s) this version of atou's schema is at."""
+    from alembic.script import ScriptDirectory
+
+    return tuple(sorted(ScriptDirectory.from_config(alembic_config()).get_heads()))
+
+
+def current_revisions(engine: Engine) -> tuple[str, ...]:
+    """The revision(s) the database is at; empty for a database atou has never migrated."""
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as conn:
+        return tuple(sorted(MigrationContext.configure(conn).get_current_heads()))
+
+
+def upgrade(engine: Engine) -> None:
+    """Migrate the database to the newest revision, in one transaction."""
+    from alembic import command
+
+    with _MIGRATING, engine.begin() as conn:
+        command.upgrade(alembic_config(conn), "head")
+
+
+def ensure_current(engine: Engine, *, auto_upgrade: bool) -> None:
+    """Return if the database is at head; upgrade it if `auto_upgrade`; otherwise raise `SchemaBehind`.
+
+    Raises `SchemaAhead` if the database was migrated by a newer atou (never downgraded automatically).
+    """
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config())
+    head = tuple(sorted(script.get_heads()))
+    current = current_revisions(engine)
+    if current == head:
+        return
+    known = {rev.revision for rev in script.walk_revisions()}
+    if any(rev not in known for rev in current):
+        raise SchemaAhead(_display_url(engine), current)
+    if not auto_upgrade:
+        raise SchemaBehind(_display_url(engine), current, head)
+    upgrade(engine)
+
+
+def open_database(settings: Settings) -> Engine:
+    """The engine for `settings.database_url`, checked (or upgraded, if so configured) to be current."""
+    engine = make_engine(settings.database_url)
+    try:
+        ensure_current(engine, auto_upgrade=settings.auto_upgrade)
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine

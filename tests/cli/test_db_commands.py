@@ -1,0 +1,63 @@
+"""`atou db upgrade`, `atou db status`, and every command's refusal of a database that is behind."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from storage.db import head_revisions, make_engine
+from tests.cli.conftest import Atou
+
+
+def test_commands_refuse_a_database_that_is_not_upgraded(atou: Atou) -> None:
+    for command in (["articles"], ["articles", "--json"], ["show", "anything"]):
+        result = atou(*command)
+        assert result.exit_code == 1, command
+        assert "atou db upgrade" in result.stderr
+        assert "ATOU_AUTO_UPGRADE=true" in result.stderr
+        assert result.stdout == ""
+
+
+def test_db_upgrade_creates_the_schema_then_finds_it_current(atou: Atou, db_url: str) -> None:
+    (head,) = head_revisions()
+    first = atou("db", "upgrade")
+    assert first.exit_code == 0, first.output
+    assert f"from schema revision none to {head}" in first.stdout
+    second = atou("db", "upgrade")
+    assert second.exit_code == 0
+    assert f"is up to date (schema revision {head})" in second.stdout
+    assert atou("articles").exit_code == 0
+
+
+def test_auto_upgrade_lets_commands_open_a_fresh_database(atou: Atou) -> None:
+    result = atou("articles", "--json", env={"ATOU_AUTO_UPGRADE": "true"})
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == "[]"
+
+
+def test_db_status_says_whether_the_schema_is_current(atou: Atou) -> None:
+    behind = atou("db", "status")
+    assert behind.exit_code == 1
+    assert "atou db upgrade" in behind.stderr
+    atou("db", "upgrade")
+    current = atou("db", "status")
+    assert current.exit_code == 0
+    assert "up to date" in current.stdout
+
+
+def test_a_database_from_a_newer_atou_is_refused(ready: Atou, db_url: str) -> None:
+    engine = make_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = 'beef'"))
+    engine.dispose()
+    for command in (["articles"], ["db", "upgrade"], ["db", "status"]):
+        result = ready(*command)
+        assert result.exit_code == 1
+        assert "newer atou" in result.stderr
+
+
+def test_an_unreachable_database_is_reported_without_its_password(atou: Atou) -> None:
+    url = "postgresql+psycopg://atou:s3cret@127.0.0.1:1/atou"
+    result = atou("articles", env={"ATOU_DATABASE_URL": url})
+    assert result.exit_code == 1
+    assert "Cannot open the database postgresql+psycopg://atou:***@127.0.0.1:1/atou" in result.stderr
+    assert "s3cret" not in result.output

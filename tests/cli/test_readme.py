@@ -1,0 +1,40 @@
+"""The README's foundation section tells the truth about settings and the `--json` shapes."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.config import Settings
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def _section() -> str:
+    text = README.read_text(encoding="utf-8")
+    start = text.index("<!-- section:foundation -->")
+    end = text.index("<!-- section:", start + 1)
+    return text[start:end]
+
+
+def test_every_setting_named_exists() -> None:
+    named = {m.lower() for m in re.findall(r"ATOU_([A-Z0-9_]+)", _section())}
+    assert named, "the section names no settings"
+    assert named <= set(Settings.model_fields), named - set(Settings.model_fields)
+
+
+def test_the_default_database_is_documented_as_it_is() -> None:
+    assert f"`ATOU_DATABASE_URL` | `{Settings.model_fields['database_url'].default}`" in _section()
+
+
+def test_the_articles_json_example_has_the_real_keys() -> None:
+    from bot.cli.articles import summary_json
+    from storage.articles import ArticleSummary
+
+    example = re.search(r"```json\n(.*?)```", _section(), re.DOTALL)
+    assert example is not None
+    (documented,) = json.loads(example.group(1))
+    summary = ArticleSummary("x", "t", None, 1, None, datetime.now(UTC))
+    assert list(documented) == list(summary_json(summary))

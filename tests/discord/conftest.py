@@ -1,0 +1,82 @@
+"""The Discord adapter under simcord: the real discord.py client against simcord's simulated Discord.
+
+`simcord_env` (from simcord's pytest plugin) attaches `simcord_bot`, the adapter's own client.
+The core is replaced by `support.Recorder`, a handler that records every event and answers as told;
+the end-to-end tests use the real engine instead.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import discord
+import pytest
+
+from adapters.discord.adapter import DiscordAdapter
+from bot.config import Settings
+from tests.discord.support import Recorder, make_settings
+
+
+@pytest.fixture
+def recorder() -> Recorder:
+    return Recorder()
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return make_settings()
+
+
+@pytest.fixture
+def adapter(settings: Settings, recorder: Recorder) -> DiscordAdapter:
+    # No pause between retries: simcord answers at once, and the tests should not wait.
+    return DiscordAdapter(settings, recorder, retry_delays=(0.0, 0.0))
+
+
+@pytest.fixture
+def simcord_bot(adapter: DiscordAdapter) -> discord.Client:
+    return adapter.bot
+
+
+def _is_loopback(host: object) -> bool:
+    if not isinstance(host, str):
+        return True  # AF_UNIX paths and the like
+    if host in ("localhost", ""):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@pytest.fixture(autouse=True)
+def loopback_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Fail any attempt of the code under test to reach past 127.0.0.1 (simcord must keep it all in process)."""
+    real_connect = socket.socket.connect
+    real_connect_ex = socket.socket.connect_ex
+    real_getaddrinfo = socket.getaddrinfo
+
+    def guard(address: Any) -> None:
+        host = address[0] if isinstance(address, tuple) else address
+        if not _is_loopback(host):
+            raise AssertionError(f"network access attempted: {address!r}")
+
+    def connect(self: socket.socket, address: Any) -> None:
+        guard(address)
+        real_connect(self, address)
+
+    def connect_ex(self: socket.socket, address: Any) -> int:
+        guard(address)
+        return real_connect_ex(self, address)
+
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        guard((host.decode() if isinstance(host, bytes) else host,))
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    yield

@@ -1,0 +1,167 @@
+"""The whole bot on Discord: the real engine on a SQLite file, the real client under simcord.
+
+An admin sets a channel up and posts the sample article; members discuss in the thread, reply to
+prompts, edit and delete, page through the text; a member is refused an admin command; the
+archive holds the discussion and `/export` sends it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import discord
+import pytest
+import simcord
+import sqlalchemy
+
+from adapters.discord.adapter import DiscordAdapter
+from bot.app import build_engine
+from bot.config import Settings
+from bot.formats import load_file
+from bot.model import Article
+from bot.services.engine import Engine
+from storage.articles import ArticleStore
+from storage.db import make_engine, upgrade
+from storage.discussions import load_archive
+from tests.discord.support import make_settings
+
+
+class SimulatedClock:
+    """The engine reads the same (virtual) time as the simulated Discord."""
+
+    def __init__(self) -> None:
+        self.env: simcord.Env | None = None
+
+    def now(self) -> datetime:
+        assert self.env is not None
+        return self.env.now()
+
+
+@pytest.fixture
+def database(sqlite_url: str) -> Iterator[sqlalchemy.Engine]:
+    db = make_engine(sqlite_url)
+    upgrade(db)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def article(sample_page: Path, database: sqlalchemy.Engine) -> Article:
+    article = load_file(sample_page)
+    ArticleStore(database).add(article)
+    return article
+
+
+@pytest.fixture
+def settings(sqlite_url: str) -> Settings:
+    return make_settings(database_url=sqlite_url, default_lang="zh-Hans")
+
+
+@pytest.fixture
+def clock() -> SimulatedClock:
+    return SimulatedClock()
+
+
+@pytest.fixture
+def engine(
+    settings: Settings, database: sqlalchemy.Engine, article: Article, clock: SimulatedClock
+) -> Engine:
+    return build_engine(settings, database, clock=clock)
+
+
+@pytest.fixture
+def adapter(settings: Settings, engine: Engine) -> DiscordAdapter:
+    adapter = DiscordAdapter(settings, engine.handle, retry_delays=(0.0, 0.0))
+    engine.register_platform(adapter)
+    return adapter
+
+
+@pytest.fixture
+def world(simcord_env: simcord.Env, clock: SimulatedClock):
+    clock.env = simcord_env
+    guild = simcord_env.create_guild("Readers")
+    channel = guild.create_text_channel("reading")
+    mods = guild.create_role("Mods", permissions=discord.Permissions(manage_guild=True))
+    admin = guild.add_member(simcord_env.create_user("ada"), roles=[mods])
+    mei = guild.add_member(simcord_env.create_user("mei"))
+    rui = guild.add_member(simcord_env.create_user("rui"))
+    return guild, channel, admin, mei, rui
+
+
+async def test_a_day_of_discussion_in_a_channel(
+    simcord_env, world, adapter, engine, article: Article, database
+) -> None:
+    guild, channel, admin, mei, rui = world
+
+    # An admin sets the channel up and posts now.
+    setup = await admin.slash(channel, "schedule", time="08:00", timezone="Asia/Shanghai")
+    assert setup.acknowledged and setup.response is not None
+    await admin.slash(channel, "postnow")
+
+    (thread,) = channel.threads
+    brief = next(m for m in channel.history() if m.components)
+    assert thread.id == brief.id  # the thread is made from the brief
+    assert len(brief.components[0].children) == 4  # the four tabs
+    prompts = [m for m in thread.history() if m.author.bot]
+    assert len(prompts) == len(article.brief.prompts) == 3
+
+    # Members discuss: in the thread, replying to a prompt, editing, deleting.
+    first = await mei.send(thread, "第一点说得太满了")
+    second = await rui.send(thread, "同意第二个问题", reply_to=prompts[1])
+    await mei.edit(first, "第一点说得太满了，不过方向没错")
+    oops = await rui.send(thread, "发错了")
+    await rui.delete(oops)
+
+    # A member reads privately and pages in place.
+    tab = await mei.click(brief, label=brief.components[0].children[0].label)
+    (page,) = tab.followups
+    assert page.ephemeral
+    before = page.content
+    next_button = next(c for row in page.message.components for c in row.children if c.label == "▶")
+    await mei.click(page, custom_id=next_button.custom_id)
+    (turned,) = [m for m in channel.history(viewer=mei) if m.id == page.id]
+    assert turned.content != before and turned.flags.ephemeral
+
+    # A member is refused an admin command the server showed them; nothing changes.
+    commands = await simcord_env.bot.tree.fetch_commands()
+    guild.set_command_permissions(next(c for c in commands if c.name == "pause"), {mei: True})
+    refused = await mei.slash(channel, "pause")
+    assert refused.ephemeral
+    status = await admin.slash(channel, "status")
+    assert "/resume" not in (status.response.content if status.response else "")
+
+    # The archive holds the discussion.
+    archive = load_archive(database, article.id)
+    assert archive is not None
+    (discussion,) = archive.discussions
+    assert discussion.platform == "discord"
+    replies = {r.message_id: r for r in discussion.replies}
+    assert replies[str(first.id)].text == "第一点说得太满了，不过方向没错"
+    assert replies[str(first.id)].history == ("第一点说得太满了",)
+    assert replies[str(second.id)].prompt == 1  # 0-based: the second prompt
+    assert str(oops.id) not in replies or replies[str(oops.id)].deleted
+    assert {r.author_name for r in replies.values() if not r.deleted} == {"mei", "rui"}
+
+    # /export sends the archive as a file into the channel.
+    await admin.slash(channel, "export", format="md")
+    exported = channel.last_message
+    (attachment,) = exported.attachments
+    text = (await attachment.read()).decode("utf-8")
+    assert "不过方向没错" in text and "同意第二个问题" in text and "发错了" not in text
+
+
+async def test_a_channel_that_refuses_the_bot_is_paused_with_the_reason(simcord_env, world, adapter) -> None:
+    _, channel, admin, _, _ = world
+    await admin.slash(channel, "schedule", time="08:00")
+    simcord_env.inject_error(
+        "POST", "/channels/*/messages", status=403, code=50013, message="Missing Permissions"
+    )
+
+    await admin.slash(channel, "postnow")
+
+    status = await admin.slash(channel, "status")
+    assert status.response is not None
+    assert "Missing Permissions" in status.response.content and "/resume" in status.response.content
+    assert channel.threads == []

@@ -1,0 +1,101 @@
+"""The JSON format and its published schema."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from bot.demo import demo_article
+from bot.formats import ImportProblem
+from bot.formats.jsondoc import FORMAT, SCHEMA_PATH, article_to_dict, dump_json, parse_json, schema
+
+
+def _demo_dict() -> dict[str, Any]:
+    return article_to_dict(demo_article())
+
+
+def test_the_schema_is_a_valid_published_schema() -> None:
+    Draft202012Validator.check_schema(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
+    assert schema()["properties"]["format"]["const"] == FORMAT
+
+
+def test_export_then_import_is_identical() -> None:
+    text = dump_json(demo_article())
+    assert parse_json(text, source_name="demo.json") == demo_article()
+    assert dump_json(parse_json(text, source_name="demo.json")) == text
+    assert "\\u" not in text and list(json.loads(text)) == list(_demo_dict())
+    Draft202012Validator(schema()).validate(json.loads(text))
+
+
+def test_optional_fields_default() -> None:
+    minimal = {"format": FORMAT, "id": "min", "title": "T", "brief": {"headline": "H", "verdict": "V"}}
+    article = parse_json(json.dumps(minimal), source_name="min.json")
+    assert (article.source_lang, article.target_lang, article.published, article.original) == (
+        "en",
+        "zh-Hans",
+        None,
+        (),
+    )
+
+
+def _set(path: list[str | int], value: Any) -> dict[str, Any]:
+    data = _demo_dict()
+    target: Any = data
+    for step in path[:-1]:
+        target = target[step]
+    if value is _DELETE:
+        del target[path[-1]]
+    else:
+        target[path[-1]] = value
+    return data
+
+
+_DELETE = object()
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "where", "what"),
+    [
+        (["brief", "headline"], _DELETE, "$.brief", "'headline' is missing"),
+        (["brief", "prompts", 1], "two\nlines", "$.brief.prompts[1]", "line break"),
+        (["brief", "key_points", 0, "lead"], " padded", "$.brief.key_points[0].lead", "whitespace"),
+        (["original", 2, "kind"], "poem", "$.original[2].kind", "'poem'"),
+        (["brief", "prompts"], "one prompt", "$.brief.prompts", "must be array"),
+        (["bilingual", 0], {"source": None, "target": None}, "$.bilingual[0]", "a source or a target"),
+        (["colour"], "red", "$", "'colour' was unexpected"),
+        (["format"], "other/2", "$.format", FORMAT),
+        (["id"], "Not An Id", "$.id", "is not an id"),
+        (["id"], "trailing-newline\n", "$.id", "is not an id"),
+        (["title"], "trailing newline\n", "$.title", "whitespace"),
+        (["published"], "2025-02-30", "$.published", "not a date"),
+        (["source_url"], "has space", "$.source_url", "wrong form"),
+        (["translation", 0, "text"], "\ud800", "$.translation[0].text", "surrogate"),
+    ],
+)
+def test_errors_name_the_json_path(path: list[str | int], value: Any, where: str, what: str) -> None:
+    text = json.dumps(_set(path, value))
+    with pytest.raises(ImportProblem) as caught:
+        parse_json(text, source_name="bad.json")
+    assert (caught.value.path, caught.value.where) == ("bad.json", where) and what in caught.value.what, str(
+        caught.value
+    )
+
+
+def test_invalid_json_names_the_line() -> None:
+    text = dump_json(demo_article()).replace('"title":', '"title"', 1)
+    line = next(n for n, row in enumerate(text.split("\n"), 1) if row.lstrip().startswith('"title"'))
+    with pytest.raises(ImportProblem) as caught:
+        parse_json(text, source_name="bad.json")
+    assert caught.value.where == f"line {line}" and "not valid JSON" in caught.value.what
+
+
+def test_long_values_are_not_quoted_whole_in_messages() -> None:
+    data = copy.deepcopy(_demo_dict())
+    data["original"][0]["kind"] = "x" * 5000
+    with pytest.raises(ImportProblem) as caught:
+        parse_json(json.dumps(data), source_name="bad.json")
+    assert len(str(caught.value)) < 400

@@ -1,0 +1,135 @@
+"""Telegram test fixtures: the local Bot API fake, and a guard that fails any connection beyond 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import Any, TypeVar
+
+import pytest
+
+from adapters.telegram.adapter import TelegramAdapter
+from adapters.telegram.pacing import Limits as PacingLimits
+from bot.protocol import InboundEvent
+from tests.telegram.fake_bot_api import FakeBotApi, Limits
+
+E = TypeVar("E", bound=InboundEvent)
+
+_LOCAL_NAMES = {"127.0.0.1", "localhost", "::1"}
+
+
+def _is_local(host: object) -> bool:
+    if not isinstance(host, str):
+        return False
+    if host in _LOCAL_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class NetworkCallBlocked(RuntimeError):
+    """A test tried to reach something other than this machine's loopback."""
+
+
+@pytest.fixture(autouse=True)
+def only_loopback(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Fail loudly on any connection or name lookup that is not for 127.0.0.1."""
+    real_connect = socket.socket.connect
+    real_connect_ex = socket.socket.connect_ex
+    real_getaddrinfo = socket.getaddrinfo
+
+    def check(sock: socket.socket, address: Any) -> None:
+        if sock.family in (socket.AF_INET, socket.AF_INET6) and not _is_local(address[0]):
+            raise NetworkCallBlocked(
+                f"a test tried to connect to {address!r}; tests may reach 127.0.0.1 only"
+            )
+
+    def connect(sock: socket.socket, address: Any) -> None:
+        check(sock, address)
+        real_connect(sock, address)
+
+    def connect_ex(sock: socket.socket, address: Any) -> int:
+        check(sock, address)
+        return real_connect_ex(sock, address)
+
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host is not None and not _is_local(host.decode() if isinstance(host, bytes) else host):
+            raise NetworkCallBlocked(f"a test tried to look up {host!r}; tests may reach 127.0.0.1 only")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    yield
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeBotApi]:
+    """The strict Bot API fake, with Telegram's limits 100 times faster."""
+    async with FakeBotApi(limits=Limits.telegram(scale=100)) as api:
+        yield api
+
+
+class Recorder:
+    """A stand-in for the core's `handle`: records the neutral events, and lets a test react to them."""
+
+    def __init__(self) -> None:
+        self.events: list[InboundEvent] = []
+        self.react: Callable[[InboundEvent], Awaitable[None]] | None = None
+
+    async def __call__(self, event: InboundEvent) -> None:
+        self.events.append(event)
+        if self.react is not None:
+            await self.react(event)
+
+    def of(self, kind: type[E]) -> list[E]:
+        return [e for e in self.events if isinstance(e, kind)]
+
+    async def wait_for(self, kind: type[E], count: int = 1, within: float = 5.0) -> list[E]:
+        deadline = asyncio.get_running_loop().time() + within
+        while len(self.of(kind)) < count:
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"expected {count} {kind.__name__}, got {self.events!r}")
+            await asyncio.sleep(0.005)
+        return self.of(kind)
+
+
+@pytest.fixture
+def recorder() -> Recorder:
+    return Recorder()
+
+
+AdapterFactory = Callable[..., Awaitable[TelegramAdapter]]
+
+
+@pytest.fixture
+async def make_adapter(fake: FakeBotApi, recorder: Recorder) -> AsyncIterator[AdapterFactory]:
+    """Start Telegram adapters on the fake (polling, limits as the fake's); all are stopped after the test."""
+    started: list[TelegramAdapter] = []
+
+    async def make(**kwargs: Any) -> TelegramAdapter:
+        options: dict[str, Any] = {
+            "api_url": fake.base_url,
+            "limits": PacingLimits.telegram(scale=100),
+            "poll_timeout": 1,
+            "network_backoff": 0.01,
+            "set_menus": False,
+        } | kwargs
+        handler = options.pop("handler", recorder)
+        adapter = TelegramAdapter(fake.token, handler, **options)
+        await adapter.start()
+        started.append(adapter)
+        return adapter
+
+    yield make
+    for adapter in reversed(started):
+        await adapter.stop()
+
+
+@pytest.fixture
+async def adapter(make_adapter: AdapterFactory) -> TelegramAdapter:
+    return await make_adapter()

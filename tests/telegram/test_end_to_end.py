@@ -1,0 +1,307 @@
+"""The whole bot on Telegram: the engine and a SQLite file behind the adapter, python-telegram-bot over
+HTTP in front of it, and the Bot API fake playing Telegram and its members."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine as Database
+
+from adapters.telegram.adapter import TelegramAdapter
+from adapters.telegram.pacing import Limits as PacingLimits
+from bot.app import build_engine
+from bot.config import Settings
+from bot.model import Article, BilingualPair, Block, BlockKind, Brief, KeyPoint, RelevanceNote
+from bot.protocol import ChatRef
+from bot.services import groups as group_service
+from bot.services.domain import Group
+from bot.services.engine import Engine
+from storage.articles import ArticleStore
+from storage.db import make_engine, upgrade
+from storage.discussions import load_archive
+from storage.unit_of_work import SqlUnitOfWorkFactory
+from tests.telegram.fake_bot_api import AdminRights, FakeBotApi, FakeChat, FakeUser
+
+PROMPTS = ("What would change your mind?", "Who gains the most?", "What should we try next?")
+START = datetime(2026, 6, 1, 6, 0, tzinfo=UTC)  # 14:00 in Shanghai; the default post time is 08:00 there
+NEXT_POST = datetime(2026, 6, 2, 0, 0, 30, tzinfo=UTC)  # 08:00:30 in Shanghai, the next day
+
+
+def article(article_id: str = "e2e-article", paragraphs: int = 60) -> Article:
+    english = [
+        Block(BlockKind.PARAGRAPH, f"Paragraph {i}: " + "a sentence of the original article. " * 11 + "The end.")
+        for i in range(paragraphs)
+    ]
+    chinese = [Block(BlockKind.PARAGRAPH, f"第{i}段：" + "译文的一句话。" * 20) for i in range(paragraphs)]
+    return Article(
+        id=article_id,
+        title="A judgment stated as a headline",
+        brief=Brief(
+            headline="A judgment stated as a headline",
+            verdict="One paragraph of verdict, written for these tests.",
+            key_points=(KeyPoint("A bold lead.", "Its body."),),
+            relevance=(RelevanceNote("Investing", "What it means for investing."),),
+            prompts=PROMPTS,
+        ),
+        original=tuple(english),
+        translation=tuple(chinese),
+        bilingual=tuple(BilingualPair(e, c) for e, c in zip(english, chinese, strict=True)),
+    )
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.current = now
+
+    def now(self) -> datetime:
+        return self.current
+
+
+@dataclass
+class World:
+    fake: FakeBotApi
+    adapter: TelegramAdapter
+    engine: Engine
+    db: Database
+    clock: Clock
+
+    def find(self, chat: FakeChat) -> Group | None:
+        with SqlUnitOfWorkFactory(self.db)() as uow:
+            return uow.groups.by_chat("telegram", str(chat.id), None)
+
+    def group(self, chat: FakeChat) -> Group:
+        found = self.find(chat)
+        assert found is not None, f"no group for {chat.title}"
+        return found
+
+    def add_bot(
+        self, chat: FakeChat, by: FakeUser, *, admin: bool = False, rights: AdminRights | None = None
+    ) -> None:
+        """Someone adds the bot to the chat (Telegram tells the bot with my_chat_member)."""
+        chat.members[self.fake.bot.id].status = "left"
+        self.fake.set_bot_status(chat, "administrator" if admin else "member", by=by, rights=rights)
+
+    async def post_time(self) -> None:
+        """The scheduled time comes; the scheduler's sweep posts what is due."""
+        self.clock.current = NEXT_POST
+        await self.engine.sweep()
+
+
+async def eventually(check: Callable[[], Any], within: float = 10.0) -> Any:
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        result = check()
+        if result:
+            return result
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("the expected state was not reached in time")
+        await asyncio.sleep(0.01)
+
+
+@pytest.fixture
+async def world(fake: FakeBotApi, sqlite_url: str) -> AsyncIterator[World]:
+    db = make_engine(sqlite_url)
+    upgrade(db)
+    ArticleStore(db).add(article())
+    clock = Clock(START)
+    settings = Settings(_env_file=None, database_url=sqlite_url)  # type: ignore[call-arg]
+    engine = build_engine(settings, db, clock=clock)
+    adapter = TelegramAdapter(
+        fake.token,
+        engine.handle,
+        api_url=fake.base_url,
+        limits=PacingLimits.telegram(scale=100),
+        poll_timeout=1,
+        set_menus=False,
+        network_backoff=0.01,
+    )
+    engine.register_platform(adapter)
+    await adapter.start()
+    yield World(fake, adapter, engine, db, clock)
+    await adapter.stop()
+    await engine.close()
+    db.dispose()
+
+
+def texts(messages: list[dict[str, Any]]) -> list[str]:
+    return [m.get("text", "") for m in messages]
+
+
+async def test_a_scheduled_post_in_a_group(world: World) -> None:
+    fake = world.fake
+    ada = fake.add_user("Ada")
+    group = fake.add_group("Readers", admins=[ada])
+    world.add_bot(group, ada)
+    await eventually(lambda: fake.sent(group))  # the greeting
+    assert world.group(group).title == "Readers"
+    await world.post_time()
+    sent = fake.sent(group)
+    brief, *prompts = sent[1:]
+    assert "A judgment stated as a headline" in brief["text"]
+    tabs = [
+        b["callback_data"]
+        for row in brief["reply_markup"]["inline_keyboard"]
+        for b in row
+        if "callback_data" in b
+    ]
+    assert any("|tab|e2e-article|bilingual|" in t for t in tabs)
+    assert [any(p in m["text"] for p in PROMPTS) for m in prompts] == [True] * len(PROMPTS)
+    await world.engine.sweep()  # a second sweep at the same time posts nothing twice
+    assert len(fake.sent(group)) == len(sent)
+
+
+async def test_a_forum_gets_a_topic_per_article_and_replies_there_are_attributed(world: World) -> None:
+    fake = world.fake
+    ada, ann = fake.add_user("Ada"), fake.add_user("Ann")
+    forum = fake.add_group("Forum readers", forum=True, admins=[ada], members=[ann])
+    world.add_bot(forum, ada, admin=True, rights=AdminRights(can_manage_topics=True))
+    await eventually(lambda: fake.sent(forum))
+    assert world.group(forum).forum
+    await world.post_time()
+    (topic,) = forum.topics.values()
+    assert topic.name == "A judgment stated as a headline" and topic.created_by_bot
+    in_topic = fake.sent(forum, thread_id=topic.thread_id)
+    assert len(in_topic) == len(PROMPTS)
+    brief = [m for m in fake.sent(forum) if "message_thread_id" not in m][-1]
+    assert "A judgment stated as a headline" in brief["text"]
+
+    fake.post(forum, ann, "Talking in the topic", thread_id=topic.thread_id)
+    fake.post(forum, ann, "On the second prompt", reply_to=in_topic[1]["message_id"])
+    archive = await eventually(lambda: _replies(world, 2))
+    by_text = {r.text: r for r in archive}
+    assert by_text["Talking in the topic"].prompt is None
+    assert by_text["On the second prompt"].prompt == 1
+    assert by_text["On the second prompt"].author_key == f"telegram:{ann.id}"
+
+
+def _replies(world: World, count: int) -> list[Any] | None:
+    archive = load_archive(world.db, "e2e-article")
+    if archive is None:
+        return None
+    replies = [r for d in archive.discussions for r in d.replies]
+    return replies if len(replies) >= count else None
+
+
+async def test_replies_to_prompts_and_their_edits_are_archived(world: World) -> None:
+    fake = world.fake
+    ada, ann, bo = fake.add_user("Ada"), fake.add_user("Ann"), fake.add_user("Bo")
+    group = fake.add_group("Readers", admins=[ada], members=[ann, bo])
+    world.add_bot(group, ada, admin=True)  # an admin bot sees every message, replies to replies too
+    await eventually(lambda: fake.sent(group))
+    await world.post_time()
+    prompts = fake.sent(group)[2:]
+    first = fake.post(group, ann, "Prices, mostly", reply_to=prompts[0]["message_id"])
+    fake.post(group, bo, "Nobody, really", reply_to=prompts[1]["message_id"])
+    fake.post(group, bo, "I agree with Ann", reply_to=first["message_id"])  # a reply to a reply
+    fake.post(group, ann, "just chatting, not a reply")  # seen, but belongs to no discussion
+    replies = await eventually(lambda: _replies(world, 3))
+    await asyncio.sleep(0.2)
+    replies = _replies(world, 3) or []
+    prompt_of = {r.text: r.prompt for r in replies}
+    assert prompt_of == {"Prices, mostly": 0, "Nobody, really": 1, "I agree with Ann": 0}
+    fake.edit(group, first["message_id"], "Prices, and wages")
+    edited = await eventually(
+        lambda: [r for r in (_replies(world, 3) or []) if r.text == "Prices, and wages"]
+    )
+    assert edited[0].history == ("Prices, mostly",)
+
+
+async def test_paging_through_the_bilingual_text_with_buttons(world: World) -> None:
+    fake = world.fake
+    ada, ann = fake.add_user("Ada"), fake.add_user("Ann")
+    group = fake.add_group("Readers", admins=[ada], members=[ann])
+    world.add_bot(group, ada)
+    await eventually(lambda: fake.sent(group))
+    fake.post(group, ann, "/bilingual")
+    page = dict((await eventually(lambda: [m for m in fake.sent(group) if "Paragraph 0" in m["text"]]))[0])
+    labels = [b["text"] for row in page["reply_markup"]["inline_keyboard"] for b in row]
+    forward = next(
+        b["callback_data"]
+        for row in page["reply_markup"]["inline_keyboard"]
+        for b in row
+        if b.get("callback_data", "").endswith("|2|")
+    )
+    fake.press(group, page["message_id"], ann, forward)
+    await eventually(lambda: "Paragraph 0" not in group.messages[page["message_id"]]["text"])
+    turned = group.messages[page["message_id"]]
+    assert turned.get("edit_date") and turned["text"] != page["text"]
+    assert [b["text"] for row in turned["reply_markup"]["inline_keyboard"] for b in row] != labels
+    await eventually(lambda: fake.callback_answers)
+    assert len(fake.sent(group)) == 2  # greeting and the one page, turned in place
+
+
+async def test_admin_commands_from_an_admin_a_member_and_an_anonymous_admin(world: World) -> None:
+    fake = world.fake
+    ada, bo = fake.add_user("Ada"), fake.add_user("Bo")
+    group = fake.add_group("Readers", admins=[ada], members=[bo])
+    world.add_bot(group, ada)
+    await eventually(lambda: fake.sent(group))
+    fake.post(group, bo, "/pause")
+    await eventually(lambda: len(fake.sent(group)) >= 2)  # refused: Bo has no private chat, so in the group
+    assert world.group(group).active
+    fake.post(group, ada, "/pause holidays")
+    await eventually(lambda: not world.group(group).active)
+    assert world.group(group).paused_reason == "holidays"
+    fake.post_as_anonymous_admin(group, "/resume")
+    await eventually(lambda: world.group(group).active)
+    answered = len(fake.sent(group))
+    fake.post_as_channel(group, -1001234, "A channel", "/pause")  # writing as a channel is no admin
+    await eventually(lambda: len(fake.sent(group)) > answered)
+    assert world.group(group).active
+
+
+async def test_the_bot_kicked_pauses_that_group_only(world: World) -> None:
+    fake = world.fake
+    ada = fake.add_user("Ada")
+    kept, kicked, silently_kicked = (
+        fake.add_group(t, admins=[ada]) for t in ("Kept", "Kicked", "Silently kicked")
+    )
+    for chat in (kept, kicked, silently_kicked):
+        world.add_bot(chat, ada)
+    await eventually(lambda: all(fake.sent(c) for c in (kept, kicked, silently_kicked)))
+    fake.kick_bot(kicked, by=ada)
+    await eventually(lambda: not world.group(kicked).active)
+    silently_kicked.members[fake.bot.id].status = "kicked"  # Telegram's notice never arrived
+    await world.post_time()
+    assert len(fake.sent(kept)) == 1 + 1 + len(PROMPTS)
+    assert len(fake.sent(kicked)) == 1 and len(fake.sent(silently_kicked)) == 1
+    assert not world.group(silently_kicked).active
+    assert "kicked" in (world.group(silently_kicked).paused_reason or "")
+
+
+async def test_a_migrated_group_is_followed(world: World) -> None:
+    fake = world.fake
+    ada = fake.add_user("Ada")
+    basic = fake.add_group("Basic group", supergroup=False, admins=[ada])
+    world.add_bot(basic, ada)
+    await eventually(lambda: fake.sent(basic))
+    supergroup = fake.migrate(basic, by=ada)
+    await eventually(lambda: world.find(supergroup))
+    assert world.find(basic) is None  # the group followed its chat to the new id
+    quiet = fake.add_group("Quiet basic group", supergroup=False, admins=[ada])
+    world.add_bot(quiet, ada)
+    await eventually(lambda: fake.sent(quiet))
+    quiet.migrated_to = fake.migrate(quiet).id
+    fake._updates.clear()  # its service messages are lost: the send itself learns of the move
+    await world.post_time()
+    assert len(fake.sent(supergroup)) == 1 + len(PROMPTS)
+    assert len(fake.sent(quiet.migrated_to)) == 1 + len(PROMPTS)
+    assert world.group(fake.chats[quiet.migrated_to]).active
+
+
+async def test_a_burst_to_200_groups_loses_nothing(world: World) -> None:
+    fake = world.fake
+    chats = [fake.add_group(f"Group {n}") for n in range(200)]
+    for chat in chats:
+        group_service.register(world.engine.core, ChatRef("telegram", str(chat.id)), chat.title or "")
+    await world.post_time()
+    per_chat = [len(fake.sent(c)) for c in chats]
+    assert per_chat == [1 + len(PROMPTS)] * 200
+    sent_calls = fake.calls_to("sendMessage")
+    assert sum(c.status == 200 for c in sent_calls) == 200 * (1 + len(PROMPTS))
+    assert fake.too_many_requests == world.adapter.pacer.too_many_requests  # any 429 was sent again

@@ -1,0 +1,215 @@
+"""Who sees what, over real HTTP: signed links, the public-texts setting, security headers, /healthz."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import httpx
+import pytest
+from archive.builders import HOSTILE, SCRIPT, article
+from sqlalchemy import Engine
+
+from bot.web.headers import SECURITY_HEADERS
+from storage.articles import ArticleStore
+from storage.db import make_engine
+from web.conftest import GROUP, SECRET, Link, Served, make_app
+
+TG_REPLY = "执行层确实在被自动化"
+DISCORD_REPLY = "A Discord reply, second day."
+
+
+@pytest.fixture
+def http(base_url: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=base_url, timeout=10) as client:
+        yield client
+
+
+def with_params(link: str, **changes: str) -> str:
+    parts = urlsplit(link)
+    query = {k: v[0] for k, v in parse_qs(parts.query).items()} | changes
+    return f"{parts.path}?{urlencode(query)}"
+
+
+class Elements(HTMLParser):
+    """The elements and the text of a page, as a browser's parser sees them."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[tuple[str, dict[str, str | None]]] = []
+        self._text: list[str] = []
+        self.feed(html)
+        self.close()
+        self.text = "".join(self._text)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.found.append((tag, dict(attrs)))
+
+    def handle_data(self, data: str) -> None:
+        self._text.append(data)
+
+
+def assert_secure(response: httpx.Response) -> None:
+    for name, value in SECURITY_HEADERS.items():
+        assert response.headers.get(name) == value, name
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+
+
+def test_a_signed_link_shows_the_texts_and_its_groups_archive_only(http: httpx.Client, link: Link) -> None:
+    response = http.get(with_params(link("ai-rd")))
+    assert response.status_code == 200
+    assert_secure(response)
+    assert response.headers["Cache-Control"] == "no-store"
+    html = response.text
+    assert TG_REPLY in html and "原文第一段的译文。" in html
+    assert DISCORD_REPLY not in html  # another group's discussion
+    assert "Dave" not in html and "我删掉了这条" not in html  # opted out, deleted
+    checked = [a["id"] for t, a in Elements(html).found if t == "input" and "checked" in a]
+    assert checked == ["tab-archive"]
+
+
+def test_the_tab_parameter_picks_the_open_tab(http: httpx.Client, link: Link) -> None:
+    html = http.get(with_params(link("ai-rd", tab="bilingual"))).text
+    assert [a["id"] for t, a in Elements(html).found if t == "input" and "checked" in a] == ["tab-bilingual"]
+
+
+@pytest.mark.parametrize(
+    ("change", "title"),
+    [
+        ({"g": "discord:42/77"}, "链接无效"),
+        ({"sig": "A" * 43}, "链接无效"),
+        ({"exp": "99999999999"}, "链接无效"),
+        ({"exp": "tomorrow"}, "链接不完整"),
+        ({"sig": ""}, "需要群里的链接"),
+    ],
+)
+def test_a_tampered_link_gets_403_with_a_clear_page(
+    http: httpx.Client, link: Link, change: dict[str, str], title: str
+) -> None:
+    response = http.get(with_params(link("ai-rd"), **change))
+    assert response.status_code == 403
+    assert_secure(response)
+    assert f"<h1>{title}</h1>" in response.text and "/archive" in response.text
+    assert TG_REPLY not in response.text and "原文第一段的译文。" not in response.text
+
+
+def test_an_expired_link_gets_403_saying_so(http: httpx.Client, link: Link) -> None:
+    old = link("ai-rd", now=datetime.now(UTC) - timedelta(days=2))
+    response = http.get(with_params(old))
+    assert response.status_code == 403 and "<h1>链接已过期</h1>" in response.text
+
+
+def test_a_link_for_one_article_does_not_open_another(
+    http: httpx.Client, link: Link, web_engine: Engine
+) -> None:
+    ArticleStore(web_engine).add(article("other-article", title="另一篇"), replace=True)
+    signed = link("ai-rd")
+    response = http.get(with_params(signed).replace("/a/ai-rd", "/a/other-article"))
+    assert response.status_code == 403
+
+
+def test_private_texts_need_a_link(http: httpx.Client) -> None:
+    response = http.get("/a/ai-rd")
+    assert response.status_code == 403
+    assert "<h1>需要群里的链接</h1>" in response.text
+
+
+def test_public_texts_show_without_a_link_but_never_the_archive(web_engine: Engine) -> None:
+    with Served(make_app(web_engine, public_texts=True)) as url, httpx.Client(base_url=url) as http:
+        response = http.get("/a/ai-rd")
+        assert response.status_code == 200
+        assert_secure(response)
+        assert (
+            "原文第一段的译文。" in response.text and "The first paragraph of the original." in response.text
+        )
+        assert TG_REPLY not in response.text and "/archive" in response.text
+        assert response.headers["Cache-Control"] == "no-cache"
+        # A broken link is refused even where the texts are public: it is not an empty archive.
+        assert http.get("/a/ai-rd?g=telegram%3A-1001&exp=1&sig=x").status_code == 403
+
+
+def test_without_a_secret_key_links_are_refused_and_say_why(web_engine: Engine, link: Link) -> None:
+    with Served(make_app(web_engine, secret_key=None)) as url, httpx.Client(base_url=url) as http:
+        response = http.get(with_params(link("ai-rd")))
+        assert response.status_code == 403 and "ATOU_SECRET_KEY" in response.text
+
+
+def test_unknown_articles_and_paths_are_404_with_headers(http: httpx.Client, link: Link) -> None:
+    signed_for_missing = link("no-such-article")
+    for path in (with_params(signed_for_missing), "/a/NOT_AN_ID", "/nothing/here"):
+        response = http.get(path)
+        assert response.status_code == 404, path
+        assert_secure(response)
+        assert "找不到这个页面" in response.text
+        # Relative links reach the stylesheet from any depth.
+        css = next(
+            a["href"] for t, a in Elements(response.text).found if t == "link" and a["rel"] == "stylesheet"
+        )
+        assert css and http.get(httpx.URL(str(response.url)).join(css)).status_code == 200
+
+
+def test_only_get_is_answered(http: httpx.Client) -> None:
+    assert http.post("/a/ai-rd").status_code == 405
+
+
+def test_static_files_carry_the_headers_too(http: httpx.Client) -> None:
+    for name in ("site.css", "archive.css", "tabs.js"):
+        response = http.get(f"/static/{name}")
+        assert response.status_code == 200, name
+        assert_secure(response)
+
+
+def test_member_and_article_text_is_escaped_and_links_are_only_http(
+    web_engine: Engine, http: httpx.Client, link: Link
+) -> None:
+    hostile = replace(article("hostile", title=f"{SCRIPT} 标题"), source_url="javascript:alert(1)")
+    ArticleStore(web_engine).add(hostile, replace=True)
+    page = Elements(http.get(with_params(link("hostile"), tab="brief")).text)
+    assert [a.get("src") for t, a in page.found if t == "script"] == ["../static/tabs.js"]
+    assert f"{SCRIPT} 标题" in page.text  # shown as text
+    assert not any("javascript:" in (v or "") for _, a in page.found for v in a.values())
+
+    page = Elements(http.get(with_params(link("ai-rd"))).text)
+    assert [a.get("src") for t, a in page.found if t == "script"] == ["../static/tabs.js"]
+    assert not any(k.startswith("on") for _, a in page.found for k in a)
+    assert HOSTILE in page.text and not any(t == "img" for t, _ in page.found)
+
+
+def test_healthz_reports_the_database(http: httpx.Client) -> None:
+    response = http.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+    assert_secure(response)
+
+
+def test_healthz_fails_when_the_database_is_unreachable() -> None:
+    # Nothing listens on port 9 of this machine: connecting fails at once.
+    unreachable = make_engine("postgresql+psycopg://atou@127.0.0.1:9/atou")
+    with Served(make_app(unreachable)) as url:
+        response = httpx.get(f"{url}/healthz", timeout=15)
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "fail" and "OperationalError" in body["database"]
+
+
+def test_the_access_log_never_holds_a_signature(
+    http: httpx.Client, link: Link, caplog: pytest.LogCaptureFixture
+) -> None:
+    signed = with_params(link("ai-rd"))
+    with caplog.at_level(logging.INFO, logger="atou.web"):
+        assert http.get(signed).status_code == 200
+    sig = parse_qs(urlsplit(signed).query)["sig"][0]
+    lines = [r.getMessage() for r in caplog.records if r.name == "atou.web"]
+    assert any(re.fullmatch(r"GET /a/ai-rd 200 \d+ms", line) for line in lines), lines
+    assert not any(sig in line or "sig=" in line for line in lines)
+
+
+def test_the_group_and_secret_in_the_link_are_bound(link: Link) -> None:
+    q = parse_qs(urlsplit(link("ai-rd")).query)
+    assert q["g"] == [GROUP] and SECRET not in link("ai-rd")
