@@ -17,10 +17,11 @@ import importlib
 import logging
 import signal
 from collections.abc import Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.config import Settings
-from bot.ports import Clock, SystemClock
+from bot.ports import Clock, Liveness, SystemClock
 from bot.protocol import Adapter, EventHandler, InboundEvent
 from bot.scheduling.runner import Scheduler
 from bot.services.core import Core, EngineConfig
@@ -45,7 +46,12 @@ NO_ADAPTERS = (
 def build_engine(
     settings: Settings, db: Database, *, clock: Clock | None = None, instance_id: str | None = None
 ) -> Engine:
-    """The engine on the database `db`: SQL repositories, the article store, the settings it reads."""
+    """The engine on the database `db`: SQL repositories, the article store, the settings it reads.
+
+    `instance_id`: the name this process reports its heartbeat under (`storage.instances`). With
+    it, the engine takes over at once a posting whose sender no longer reports; without it (a
+    process that reports no heartbeat), a dead sender's posting waits for its lease to end.
+    """
     from storage.articles import ArticleStore
     from storage.unit_of_work import SqlUnitOfWorkFactory
 
@@ -54,8 +60,19 @@ def build_engine(
         articles=ArticleStore(db),
         config=EngineConfig.from_settings(settings, instance_id=instance_id),
         clock=clock or SystemClock(),
+        liveness=heartbeats(db) if instance_id is not None else None,
     )
     return Engine(core)
+
+
+def heartbeats(db: Database) -> Liveness:
+    """Liveness read from the instances' heartbeat rows."""
+    from storage.instances import ALIVE_WITHIN, live_instances
+
+    def alive(now: datetime) -> dict[str, datetime]:
+        return {s.name: s.seen_at + ALIVE_WITHIN for s in live_instances(db, now=now)}
+
+    return alive
 
 
 def load_adapters(
@@ -104,7 +121,7 @@ async def run(
     """
     from bot.health import Health
     from storage.db import open_database
-    from storage.leader import leadership_for
+    from storage.leader import instance_name, leadership_for
 
     # Adapters are created before the database is opened, so that a machine with no platform
     # configured hears that first; they deliver events only once started, after the engine exists.
@@ -118,7 +135,8 @@ async def run(
         print(NO_ADAPTERS)
         return 2
     db = open_database(settings)
-    engine = build_engine(settings, db)
+    engine = build_engine(settings, db, instance_id=instance_name())
+    engine.warm_up()
     built.append(engine)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()

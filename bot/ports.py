@@ -6,7 +6,7 @@ SQLite file or PostgreSQL; the core tests implement them in memory.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from types import TracebackType
 from typing import Protocol, Self
@@ -25,6 +25,11 @@ class Clock(Protocol):
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
+
+
+# The instances alive at a moment, each with the moment it stops counting as alive unless it reports
+# again (`storage.instances` heartbeats). A posting whose sender is not among them is taken over at once.
+Liveness = Callable[[datetime], Mapping[str, datetime]]
 
 
 class ArticleSource(Protocol):
@@ -83,12 +88,19 @@ class PostingRepository(Protocol):
         """Which of `slots` the group has a posting or a missed record for."""
         ...
 
-    def take_over(self, posting_id: int, owner: str, now: datetime, lease_until: datetime) -> bool:
-        """Become the sender of an unfinished posting whose lease has ended; False if someone else did."""
+    def take_over(
+        self, posting_id: int, owner: str, now: datetime, lease_until: datetime, *, gone: str | None = None
+    ) -> bool:
+        """Become the sender of an unfinished posting whose lease has ended; False if someone else did.
+
+        `gone`: an instance known to have died. A posting it is still sending is taken over before
+        its lease ends, provided it is still that instance's (one taken over meanwhile is not).
+        """
         ...
 
-    def resumable(self, now: datetime) -> list[Posting]:
-        """Postings sending or failed whose lease ended by `now`: their sender died, or a retry is due."""
+    def unfinished(self) -> list[Posting]:
+        """Postings being sent or failed, oldest first, without their sent steps: a sender may have
+        died, or a retry may be due (`Posting.free_at` says when each may be taken over)."""
         ...
 
     def record_sent(
@@ -108,6 +120,10 @@ class PostingRepository(Protocol):
 
     def progress(self, group_id: int) -> set[str]:
         """Ids of the articles the group has had (posted or skipped)."""
+        ...
+
+    def progress_counts(self, article_ids: Sequence[str]) -> dict[int, int]:
+        """Per group id, how many of `article_ids` the group has had (groups with none left out)."""
         ...
 
     def skip_article(self, group_id: int, article_id: str, now: datetime) -> bool:

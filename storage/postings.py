@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, Integer, String, Text, UniqueConstraint, update
+from sqlalchemy import Date, DateTime, Integer, String, Text, UniqueConstraint, and_, func, or_, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, col, select
 
@@ -84,18 +85,7 @@ class SqlPostingRepository:
         try:
             # A savepoint: a lost race undoes the claim alone, not the caller's transaction.
             with self.session.begin_nested():
-                row = PostingRow(
-                    group_id=posting.group_id,
-                    slot=posting.slot,
-                    local_date=posting.local_date,
-                    article_id=posting.article_id,
-                    status=posting.status.value,
-                    claimed_at=to_db(posting.claimed_at),
-                    owner=posting.owner,
-                    lease_until=to_db(posting.lease_until),
-                )
-                self.session.add(row)
-                self.session.flush()
+                row = self._insert(posting)
                 if posting.article_id is not None:
                     self.session.add(
                         ProgressRow(
@@ -116,21 +106,26 @@ class SqlPostingRepository:
     def claim_slot(self, posting: Posting) -> Posting | None:
         try:
             with self.session.begin_nested():
-                row = PostingRow(
-                    group_id=posting.group_id,
-                    slot=posting.slot,
-                    local_date=posting.local_date,
-                    article_id=posting.article_id,
-                    status=posting.status.value,
-                    claimed_at=to_db(posting.claimed_at),
-                    owner=posting.owner,
-                    lease_until=to_db(posting.lease_until),
-                )
-                self.session.add(row)
-                self.session.flush()
+                row = self._insert(posting)
         except IntegrityError:
             return None
         return self._to_posting(row, with_sent=False)
+
+    def _insert(self, posting: Posting) -> PostingRow:
+        """Insert the posting's row (raises IntegrityError when its group and slot are taken)."""
+        row = PostingRow(
+            group_id=posting.group_id,
+            slot=posting.slot,
+            local_date=posting.local_date,
+            article_id=posting.article_id,
+            status=posting.status.value,
+            claimed_at=to_db(posting.claimed_at),
+            owner=posting.owner,
+            lease_until=to_db(posting.lease_until),
+        )
+        self.session.add(row)
+        self.session.flush()
+        return row
 
     def by_slot(self, group_id: int, slot: str) -> Posting | None:
         row = self.session.exec(
@@ -179,24 +174,24 @@ class SqlPostingRepository:
         )
         return set(found.all())
 
-    def take_over(self, posting_id: int, owner: str, now: datetime, lease_until: datetime) -> bool:
+    def take_over(
+        self, posting_id: int, owner: str, now: datetime, lease_until: datetime, *, gone: str | None = None
+    ) -> bool:
         # One conditional UPDATE: of two instances racing for the same posting, one changes the row.
+        free = col(PostingRow.lease_until) <= to_db(now)
+        if gone is not None:
+            abandoned = and_(col(PostingRow.status) == PostingStatus.SENDING.value, col(PostingRow.owner) == gone)
+            free = or_(free, abandoned)
         result = self.session.execute(
             update(PostingRow)
-            .where(
-                col(PostingRow.id) == posting_id,
-                col(PostingRow.status).in_(UNFINISHED),
-                col(PostingRow.lease_until) <= to_db(now),
-            )
+            .where(col(PostingRow.id) == posting_id, col(PostingRow.status).in_(UNFINISHED), free)
             .values(owner=owner, lease_until=to_db(lease_until), status=PostingStatus.SENDING.value)
         )
         return int(getattr(result, "rowcount", 0) or 0) == 1
 
-    def resumable(self, now: datetime) -> list[Posting]:
+    def unfinished(self) -> list[Posting]:
         rows = self.session.exec(
-            select(PostingRow)
-            .where(col(PostingRow.status).in_(UNFINISHED), col(PostingRow.lease_until) <= to_db(now))
-            .order_by(col(PostingRow.id))
+            select(PostingRow).where(col(PostingRow.status).in_(UNFINISHED)).order_by(col(PostingRow.id))
         )
         return [self._to_posting(r, with_sent=False) for r in rows]
 
@@ -242,6 +237,16 @@ class SqlPostingRepository:
         return set(
             self.session.exec(select(ProgressRow.article_id).where(ProgressRow.group_id == group_id)).all()
         )
+
+    def progress_counts(self, article_ids: Sequence[str]) -> dict[int, int]:
+        if not article_ids:
+            return {}
+        rows = self.session.execute(
+            sa_select(col(ProgressRow.group_id), func.count())
+            .where(col(ProgressRow.article_id).in_(list(article_ids)))
+            .group_by(col(ProgressRow.group_id))
+        )
+        return {int(group_id): int(count) for group_id, count in rows}
 
     def skip_article(self, group_id: int, article_id: str, now: datetime) -> bool:
         try:

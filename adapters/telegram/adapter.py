@@ -20,9 +20,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import hashlib
-import html
 import logging
-import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -44,11 +42,13 @@ from telegram.error import InvalidToken, RetryAfter, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from adapters.telegram import logsafe, menus
-from adapters.telegram.deeplink import start_link
 from adapters.telegram.errors import Kind, kind_of, neutral
 from adapters.telegram.events import PLATFORM, Me, convert
 from adapters.telegram.format import TelegramFormatter, TelegramMessage
 from adapters.telegram.pacing import Limits, Pacer, retry_seconds
+from adapters.telegram.plaintext import html_to_plain, plain_chunks
+from adapters.telegram.refs import chat_id, is_private, thread_id
+from adapters.telegram.replies import ButtonReply, ChatReply
 from adapters.telegram.transport import AiohttpRequest
 from adapters.telegram.webhook import WebhookServer
 from bot.protocol import (
@@ -72,9 +72,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member", "chat_member"]
-MAX_TEXT = 4096
 MAX_CAPTION = 1024
-MAX_ALERT = 200
 MAX_TOPIC_NAME = 128
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 CONNECTIONS = 16
@@ -116,29 +114,6 @@ def ui_lang(language_code: str | None, default: str) -> Lang:
         return Lang.ZH_HANS
 
 
-def html_to_plain(markup: str) -> str:
-    """The visible text of our HTML: tags dropped, entities decoded."""
-    return html.unescape(re.sub(r"<[^>]*>", "", markup))
-
-
-def plain_chunks(text: str, limit: int = MAX_TEXT) -> list[str]:
-    """`text` cut into pieces Telegram accepts as plain text (≤ `limit` UTF-16 units), at line breaks where possible."""
-    chunks: list[str] = []
-    rest = text.strip()
-    while rest:
-        cut = len(rest)
-        while len(rest[:cut].encode("utf-16-le")) // 2 > limit:
-            cut = max(1, cut * 9 // 10)
-        if cut < len(rest):
-            newline = rest.rfind("\n", 0, cut)
-            if newline > cut // 2:
-                cut = newline
-        chunk, rest = rest[:cut].strip(), rest[cut:].strip()
-        if chunk:
-            chunks.append(chunk)
-    return chunks
-
-
 def _markup(rows: list[list[dict[str, str]]] | None) -> InlineKeyboardMarkup | None:
     if not rows:
         return None
@@ -153,22 +128,6 @@ def _markup(rows: list[list[dict[str, str]]] | None) -> InlineKeyboardMarkup | N
             for row in rows
         ]
     )
-
-
-def _chat_id(chat: ChatRef) -> int:
-    try:
-        return int(chat.chat_id)
-    except ValueError:
-        raise PlatformError(f"{chat.chat_id!r} is not a Telegram chat id") from None
-
-
-def _thread_id(chat: ChatRef) -> int | None:
-    return None if chat.thread_id is None else int(chat.thread_id)
-
-
-def _is_private(chat: ChatRef) -> bool:
-    # Private chats have the user's (positive) id; groups and supergroups negative ones.
-    return _chat_id(chat) > 0
 
 
 class _TtlCache:
@@ -348,14 +307,14 @@ class TelegramAdapter:
                 await self._answer_stale(query)
                 return
             assert isinstance(event, ButtonEvent)
-            reply = _ButtonReply(self, query, event)
+            reply = ButtonReply(self, query, event)
             await self._spawn(dataclasses.replace(event, respond=reply), reply.finish)
             return
         if event is None:
             return
         reply_to = getattr(event, "message_id", None) if not isinstance(event, ButtonEvent) else None
         author = getattr(event, "author", None)
-        responder = _ChatReply(self, event.chat, author, reply_to)
+        responder = ChatReply(self, event.chat, author, reply_to)
         await self._spawn(dataclasses.replace(event, respond=responder))
 
     async def _spawn(self, event: InboundEvent, finish: Callable[[], Awaitable[None]] | None = None) -> None:
@@ -421,7 +380,10 @@ class TelegramAdapter:
 
     async def edit(self, chat: ChatRef, message_id: str, doc: Document) -> None:
         """Replace a message's text and buttons (paging in place)."""
-        first, *more = self.formatter.format(doc)
+        messages = self.formatter.format(doc)
+        if not messages:
+            return  # an empty document: nothing to show instead
+        first, *more = messages
         try:
             await self._edit_message(chat, int(message_id), first)
             for message in more:  # the core sizes pages to fit; should a page not, the rest follows
@@ -431,16 +393,14 @@ class TelegramAdapter:
 
     async def open_thread(self, chat: ChatRef, title: str, from_message: str | None) -> ChatRef | None:
         """A new forum topic named `title`, where the chat is a forum and the bot may manage topics."""
-        if chat.thread_id is not None or _is_private(chat):
+        if chat.thread_id is not None or is_private(chat):
             return None  # posting into a configured topic, or a private chat: no topic per article
         access = await self.chat_access(chat)
         if not access.can_open_threads:
             return None
         name = title.strip()[:MAX_TOPIC_NAME] or "…"
         try:
-            topic = await self._retrying(
-                lambda: self.application.bot.create_forum_topic(_chat_id(chat), name)
-            )
+            topic = await self._retrying(lambda: self.application.bot.create_forum_topic(chat_id(chat), name))
         except TelegramError as exc:
             if kind_of(exc) in (Kind.GONE, Kind.MOVED):
                 raise neutral(exc) from exc
@@ -453,10 +413,10 @@ class TelegramAdapter:
         try:
             message = await self._retrying(
                 lambda: self.application.bot.send_document(
-                    _chat_id(chat),
+                    chat_id(chat),
                     InputFile(data, filename=filename),
                     caption=caption or None,
-                    message_thread_id=_thread_id(chat),
+                    message_thread_id=thread_id(chat),
                 )
             )
         except TelegramError as exc:
@@ -469,9 +429,9 @@ class TelegramAdapter:
             return True
         if not member.id.isdigit():
             return False  # someone writing as a channel, or known only by @username
-        if _is_private(chat):
+        if is_private(chat):
             return chat.chat_id == member.id  # one's own private chat with the bot
-        key = (_chat_id(chat), int(member.id))
+        key = (chat_id(chat), int(member.id))
         cached = self._admins.get(key)
         if cached is not None:
             return bool(cached)
@@ -486,15 +446,15 @@ class TelegramAdapter:
 
     async def chat_access(self, chat: ChatRef) -> ChatAccess:
         """Whether the bot sees every message (privacy mode off, or admin) and may open topics here."""
-        if _is_private(chat):
+        if is_private(chat):
             return ChatAccess(sees_all_messages=True, bot_is_admin=False, can_open_threads=False)
-        chat_id = _chat_id(chat)
-        cached = self._chats.get((chat_id, "access"))
+        number = chat_id(chat)
+        cached = self._chats.get((number, "access"))
         if cached is not None:
             return cached  # type: ignore[no-any-return]
         try:
-            info = await self._retrying(lambda: self.application.bot.get_chat(chat_id))
-            mine = await self._retrying(lambda: self.application.bot.get_chat_member(chat_id, self.me.id))
+            info = await self._retrying(lambda: self.application.bot.get_chat(number))
+            mine = await self._retrying(lambda: self.application.bot.get_chat_member(number, self.me.id))
         except TelegramError as exc:
             raise neutral(exc) from exc
         admin = mine.status in ADMIN_STATUSES
@@ -504,7 +464,7 @@ class TelegramAdapter:
             bot_is_admin=admin,
             can_open_threads=bool(info.is_forum) and admin and manages_topics,
         )
-        self._chats.put((chat_id, "access"), access)
+        self._chats.put((number, "access"), access)
         return access
 
     # ------------------------------------------------------------------ outbound: the Bot API calls
@@ -534,8 +494,8 @@ class TelegramAdapter:
     ) -> list[Message]:
         bot = self.application.bot
         common: dict[str, Any] = {
-            "chat_id": _chat_id(chat),
-            "message_thread_id": _thread_id(chat),
+            "chat_id": chat_id(chat),
+            "message_thread_id": thread_id(chat),
             "link_preview_options": NO_PREVIEW,
         }
         reply = ReplyParameters(int(reply_to), allow_sending_without_reply=True) if reply_to else None
@@ -582,7 +542,7 @@ class TelegramAdapter:
             await self._retrying(
                 lambda: bot.edit_message_text(
                     message.text,
-                    chat_id=_chat_id(chat),
+                    chat_id=chat_id(chat),
                     message_id=message_id,
                     parse_mode=message.parse_mode,
                     reply_markup=markup,
@@ -603,7 +563,7 @@ class TelegramAdapter:
         try:
             await self._retrying(
                 lambda: bot.edit_message_text(
-                    plain, chat_id=_chat_id(chat), message_id=message_id, reply_markup=markup
+                    plain, chat_id=chat_id(chat), message_id=message_id, reply_markup=markup
                 )
             )
         except TelegramError as exc:
@@ -652,76 +612,3 @@ def _plain_send(
         return bot.send_message(text=text, reply_markup=markup, reply_parameters=reply, **common)  # type: ignore[no-any-return]
 
     return call
-
-
-class _ChatReply:
-    """Answers a message or command: in the chat (as a reply), or privately when asked and possible."""
-
-    def __init__(
-        self, adapter: TelegramAdapter, chat: ChatRef, author: Member | None, message_id: str | None
-    ) -> None:
-        self.adapter = adapter
-        self.chat = chat
-        self.author = author
-        self.message_id = message_id
-
-    async def __call__(self, doc: Document, *, private: bool = False, replace: bool = False) -> None:
-        if private and self.author is not None and not _is_private(self.chat):
-            if await self.adapter.send_privately(self.author, doc):
-                return
-        # Not privately possible (the member never opened a chat with the bot): answer in the chat.
-        if not await self.adapter.deliver(self.chat, doc, reply_to=self.message_id):
-            log.warning("an answer to %s was not delivered: the bot cannot post there", self.chat.key)
-
-
-class _ButtonReply:
-    """Answers a button press: the message in place, a short alert, a private message, or a deep link.
-
-    Telegram wants every press answered (answerCallbackQuery), once; `finish` answers it if nothing did.
-    """
-
-    def __init__(self, adapter: TelegramAdapter, query: CallbackQuery, event: ButtonEvent) -> None:
-        self.adapter = adapter
-        self.query = query
-        self.event = event
-        self.answered = False
-
-    async def _answer(self, **kwargs: Any) -> None:
-        if self.answered:
-            return
-        self.answered = True
-        try:
-            await self.query.answer(**kwargs)
-        except TelegramError as exc:  # answered too late: the member waited more than Telegram allows
-            log.info("could not answer a button press in %s: %s", self.event.chat.key, exc)
-
-    async def finish(self) -> None:
-        await self._answer()
-
-    async def __call__(self, doc: Document, *, private: bool = False, replace: bool = False) -> None:
-        adapter, event = self.adapter, self.event
-        if replace and event.message_id is not None:
-            try:
-                await adapter.edit(event.chat, event.message_id, doc)
-                return
-            except ChatGone:
-                return
-            except PlatformError as exc:  # the message is gone or too old to edit: send the page anew
-                log.info(
-                    "could not edit %s in %s (%s); sending a new message",
-                    event.message_id,
-                    event.chat.key,
-                    exc,
-                )
-        if private and not _is_private(event.chat):
-            plain = doc.plain.strip()
-            if not doc.buttons and plain and len(plain) <= MAX_ALERT and not self.answered:
-                await self._answer(text=plain, show_alert=True)
-                return
-            if await adapter.send_privately(event.author, doc):
-                return
-            link = start_link(adapter.me.username, event.action)
-            if link is not None and not self.answered:
-                await self._answer(url=link)  # opens the private chat; Start brings the same action there
-                return
-        await adapter.deliver(event.chat, doc)

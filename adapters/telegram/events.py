@@ -2,7 +2,7 @@
 
 - A message starting with a command for this bot → CommandEvent (`/name@thisbot args…`; commands for
   another bot are ignored). `/start <payload>` in a private chat carries a button action from a "read
-  privately" link → ButtonEvent there; a bare `/start` → `/help`.
+  privately" link → ButtonEvent there; any other `/start` → `/help`.
 - Any other message with text (or a caption) → MessageEvent. In a forum topic the chat carries the
   topic as its thread, and Telegram's implicit reply to the topic's first message is not a reply.
 - `edited_message` → EditEvent; a group upgraded to a supergroup → ChatMigrated.
@@ -135,10 +135,12 @@ def from_message(message: Message, me: Me) -> InboundEvent | None:
         if not name:
             return None
         args = tuple(rest.split())
-        if name == "start" and message.chat.type == Chat.PRIVATE:
-            action = action_of_payload(args[0]) if args else None
+        if name == "start":
+            private = message.chat.type == Chat.PRIVATE
+            action = action_of_payload(args[0]) if args and private else None
             if action is not None:
                 return ButtonEvent(chat=chat, at=at, author=author, action=action)
+            # Telegram's Start button, or /start in a group: what a newcomer to the bot wants is help.
             return CommandEvent(
                 chat=chat, at=at, author=author, name="help", message_id=str(message.message_id)
             )

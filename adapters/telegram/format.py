@@ -13,10 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.protocol import encode_action
 from bot.render.document import Button, Document, Para, ParaKind, Span
 from bot.render.split import Budget, utf16_len
-from bot.render.text_formatter import TextFormatter, styled_for
+from bot.render.text_formatter import TextFormatter, button_payload, styled_for
 
 MAX_LENGTH = 4096
 MAX_ENTITIES = 100
@@ -90,7 +89,7 @@ def _button(button: Button) -> dict[str, str]:
     if button.url is not None:
         return {"text": button.label, "url": button.url}
     assert button.action is not None  # buttons_problem ruled out a button with neither
-    return {"text": button.label, "callback_data": encode_action(button.action)}
+    return {"text": button.label, "callback_data": button_payload(button.action)}
 
 
 class TelegramFormatter(TextFormatter):
@@ -133,7 +132,7 @@ class TelegramFormatter(TextFormatter):
                     return f"button {button.label!r} has neither an action nor a URL"
                 else:
                     try:
-                        encode_action(button.action)
+                        button_payload(button.action)
                     except ValueError as exc:
                         return f"button {button.label!r}: {exc}"
         if total > MAX_BUTTONS:

@@ -47,11 +47,16 @@ def protect(*secrets: str) -> None:
             message = record.getMessage()
         except Exception:  # a malformed logging call: let logging report it as usual
             return record
-        record.msg = scrub(message)
-        record.args = None
+        clean = scrub(message)
+        if clean != message:  # records without a secret stay exactly as they were made
+            record.msg = clean
+            record.args = None
         if record.exc_info and not record.exc_text:
-            # Formatters reuse exc_text when set, so the traceback is rendered once, redacted.
-            record.exc_text = scrub("".join(traceback.format_exception(*record.exc_info)).rstrip("\n"))
+            rendered = "".join(traceback.format_exception(*record.exc_info)).rstrip("\n")
+            clean = scrub(rendered)
+            if clean != rendered:
+                # Formatters reuse exc_text when set, so the traceback is shown as redacted here.
+                record.exc_text = clean
         if record.stack_info:
             record.stack_info = scrub(record.stack_info)
         return record

@@ -31,9 +31,17 @@ def archive_schema() -> dict[str, Any]:
     return schema
 
 
-# Between two replies of the encoded list, and nowhere else: inside a JSON string every `"` is
-# escaped, and inside a reply the only nested object ("author") is followed by `, "at"`.
-_BETWEEN_REPLIES = '}, {"id": '
+# Between two strings of an encoded list of strings, and nowhere else: inside a JSON string a `"`
+# is always escaped, so an unescaped `", "` can only close one string and open the next.
+_BETWEEN_STRINGS = '", "'
+_FIELDS_PER_REPLY = 5
+
+
+def _encoded_strings(values: list[str]) -> list[str]:
+    """Each value JSON-encoded without its quotes, by one call to the C encoder for all of them."""
+    if not values:
+        return []
+    return _encode(values)[2:-2].split(_BETWEEN_STRINGS)
 
 
 def _discussion(discussion: ArchivedDiscussion, iso: Callable[[datetime], str]) -> str:
@@ -44,31 +52,29 @@ def _discussion(discussion: ArchivedDiscussion, iso: Callable[[datetime], str]) 
         "opened_at": iso(discussion.opened_at),
         "closed_at": None if discussion.closed_at is None else iso(discussion.closed_at),
     }
-    parents = parents_of(discussion.replies)
-    replies = [
-        {
-            "id": r.id,
-            "message_id": r.message_id,
-            "reply_to_message_id": r.reply_to_message_id,
-            "in_reply_to": parent.id if (parent := parents.get(r.id)) is not None else None,
-            "prompt": r.prompt,
-            "author": {"key": r.author_key, "name": r.author_name},
-            "at": iso(r.at),
-            "text": r.text,
-            "edited": bool(r.history),
-            "history": list(r.history),
-        }
-        for r in discussion.replies
-    ]
-    # One call to the C encoder for all replies, then a line break between replies: a file that
-    # reads and diffs one reply per line, at the encoder's speed.
-    body = (
-        "[]"
-        if not replies
-        else "[\n      "
-        + _encode(replies)[1:-1].replace(_BETWEEN_REPLIES, "},\n      " + _BETWEEN_REPLIES[3:])
-        + "\n    ]"
-    )
+    replies = discussion.replies
+    parents = parents_of(replies)
+    # Encoding every string of every reply at once, then assembling each reply's line, is several
+    # times faster than encoding 100,000 small objects, and keeps one reply per line.
+    strings: list[str] = []
+    for r in replies:
+        strings += (r.message_id, r.reply_to_message_id or "", r.author_key, r.author_name, r.text)
+    encoded = _encoded_strings(strings)
+    lines: list[str] = []
+    for i, r in enumerate(replies):
+        message_id, reply_to, key, name, text = encoded[i * _FIELDS_PER_REPLY : (i + 1) * _FIELDS_PER_REPLY]
+        parent = parents.get(r.id)
+        answers = "null" if r.reply_to_message_id is None else f'"{reply_to}"'
+        lines.append(
+            f'{{"id": {int(r.id)}, "message_id": "{message_id}", '
+            f'"reply_to_message_id": {answers}, '
+            f'"in_reply_to": {"null" if parent is None else int(parent.id)}, '
+            f'"prompt": {"null" if r.prompt is None else int(r.prompt)}, '
+            f'"author": {{"key": "{key}", "name": "{name}"}}, "at": "{iso(r.at)}", "text": "{text}", '
+            f'"edited": {"true" if r.history else "false"}, '
+            f'"history": {_encode(list(r.history)) if r.history else "[]"}}}'
+        )
+    body = "[]" if not lines else "[\n      " + ",\n      ".join(lines) + "\n    ]"
     # The head is encoded as an object and re-opened so "replies" can follow with its own layout.
     return "    " + _encode(head)[:-1] + ', "replies": ' + body + "}"
 

@@ -166,8 +166,10 @@ def select_archive(archive: Archive, filters: Filters = Filters()) -> Archive:
             return REDACTED_MENTION
         return "@" + pseudonyms.for_key(names_to_keys[name])
 
+    has_mentions = bool(mentions)
+
     def clean(text: str) -> str:
-        return mentions.sub(text, mentioned) if mentions and "@" in text else text
+        return mentions.sub(text, mentioned) if has_mentions and "@" in text else text
 
     low = _lower_bound(filters.since) if filters.since is not None else None
     high = _upper_bound(filters.until) if filters.until is not None else None
@@ -185,7 +187,9 @@ def select_archive(archive: Archive, filters: Filters = Filters()) -> Archive:
         for reply in _in_time_order(discussion.replies):
             if reply.deleted or reply.author_key in hidden:
                 continue
-            at = as_utc(reply.at)
+            at = reply.at
+            if at.tzinfo is not UTC:
+                at = as_utc(at)
             if (low is not None and at < low) or (high is not None and at >= high):
                 continue
             if member is not None and member not in (
@@ -193,32 +197,37 @@ def select_archive(archive: Archive, filters: Filters = Filters()) -> Archive:
                 reply.author_name.casefold(),
             ):
                 continue
+            author_key, author_name = reply.author_key, reply.author_name
             if pseudonyms is not None:
-                pseudonym = pseudonyms.by_key.get(reply.author_key) or pseudonyms.for_key(reply.author_key)
-                author_key, author_name = pseudonym, pseudonym
-            else:
-                author_key, author_name = reply.author_key, reply.author_name
-            text = clean(reply.text)
+                # The author is numbered before anyone they mention: numbers follow first appearance.
+                author_key = author_name = pseudonyms.by_key.get(author_key) or pseudonyms.for_key(author_key)
+            text = reply.text
+            if has_mentions and "@" in text:
+                text = mentions.sub(text, mentioned)
+            history = reply.history
+            if history and has_mentions:
+                history = tuple(clean(old) for old in history)
             if (
-                pseudonyms is None
-                and text == reply.text
+                author_key is reply.author_key
+                and text is reply.text
                 and at is reply.at
-                and not (reply.history and mentions)
+                and history is reply.history
             ):
                 replies.append(reply)  # nothing to change: most replies of most exports
                 continue
+            # Positional: this runs once per reply of a pseudonymized export.
             replies.append(
                 ArchivedReply(
-                    id=reply.id,
-                    author_key=author_key,
-                    author_name=author_name,
-                    text=text,
-                    at=at,
-                    prompt=reply.prompt,
-                    message_id=reply.message_id,
-                    reply_to_message_id=reply.reply_to_message_id,
-                    history=tuple(clean(old) for old in reply.history),
-                    deleted=False,
+                    reply.id,
+                    author_key,
+                    author_name,
+                    text,
+                    at,
+                    reply.prompt,
+                    reply.message_id,
+                    reply.reply_to_message_id,
+                    history,
+                    False,
                 )
             )
         discussions.append(replace(discussion, replies=tuple(replies)))

@@ -64,11 +64,10 @@ def thread_sections(discussion: ArchivedDiscussion, prompts: Sequence[str]) -> l
     """
     replies = sorted(discussion.replies, key=attrgetter("at", "id"))
     parents = parents_of(replies)
+    by_id = {r.id: r for r in replies}
     children: dict[int, list[ArchivedReply]] = {}
-    for reply in replies:
-        parent = parents.get(reply.id)
-        if parent is not None:
-            children.setdefault(parent.id, []).append(reply)
+    for child_id, parent in parents.items():  # in time order, as `replies`
+        children.setdefault(parent.id, []).append(by_id[child_id])
 
     count = len(prompts)
     visited: set[int] = set()

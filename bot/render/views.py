@@ -18,9 +18,9 @@ from types import MappingProxyType
 from bot.model import Article, BilingualPair, Block, BlockKind, Brief, KeyPoint, RelevanceNote
 from bot.render.document import Action, Button, Document, Mention, Para, ParaKind, Span
 from bot.render.formatter import Formatter
-from bot.render.i18n import N_, Lang, convert_article_text, parse_lang, translator
+from bot.render.i18n import N_, Lang, clear_conversions, convert_article_text, parse_lang, translator
 from bot.render.memo import ArticleMemo
-from bot.render.split import pack
+from bot.render.split import grapheme_bounds, pack
 
 
 class Part(StrEnum):
@@ -60,6 +60,7 @@ _EMPTY_PART: Mapping[Part, str] = {
 PREVIOUS = "◀"
 NEXT = "▶"
 HEADER_PARAS = 1  # every text page starts with one header paragraph (title, view, page n/m)
+HEADER_TITLE_LENGTH = 120  # a page's header shows at most this much of the title
 # Pages are cut with the widest header they can have, so the real (shorter) one always fits.
 WIDEST_PAGE_NUMBER = 9999
 
@@ -184,10 +185,11 @@ def brief_document(
             paras.append(Para((Span(point.lead, bold=True), Span(" "), Span(point.body)), ParaKind.LIST_ITEM))
     if brief.relevance:
         paras.append(_heading(_("Why it matters to us")))
-        for note in brief.relevance:
+        for note, as_written in zip(brief.relevance, article.brief.relevance, strict=True):
             label = _("What it means for {audience}, and what to do next").format(audience=note.audience)
             spans = [Span(_CJK_SPACE.sub("", label), bold=True)]
-            mention = _persona(note.audience, personas)
+            # a zh-Hant admin may name the audience in either script
+            mention = _persona(note.audience, personas) or _persona(as_written.audience, personas)
             if mention is not None:
                 spans += [Span(" "), Span(f"@{mention.display_name}", mention=mention)]
             spans += [Span(" "), Span(note.text)]
@@ -237,8 +239,8 @@ def _block_para(block: Block, *, quoted: bool = False) -> Para:
     return Para((span,), kind)
 
 
-def _shown(block: Block | None) -> bool:
-    return block is not None and bool(block.text.strip())
+def _shown(block: Block) -> bool:
+    return bool(block.text.strip())
 
 
 def units(article: Article, part: Part) -> list[tuple[Para, ...]]:
@@ -246,18 +248,24 @@ def units(article: Article, part: Part) -> list[tuple[Para, ...]]:
 
     `article` is already localized (see `localize`); blank blocks are left out."""
     if part is Part.BILINGUAL:
-        units: list[tuple[Para, ...]] = []
+        groups: list[tuple[Para, ...]] = []
         for pair in article.bilingual:
-            group: list[Para] = []
-            if pair.source is not None and _shown(pair.source):
-                group.append(_block_para(pair.source))
+            group = [_block_para(pair.source)] if pair.source is not None and _shown(pair.source) else []
             if pair.target is not None and _shown(pair.target):
                 group.append(_block_para(pair.target, quoted=True))
             if group:
-                units.append(tuple(group))
-        return units
+                groups.append(tuple(group))
+        return groups
     blocks = article.translation if part is Part.TRANSLATION else article.original
     return [(_block_para(b),) for b in blocks if _shown(b)]
+
+
+def _shortened(text: str, length: int) -> str:
+    """`text` cut to about `length` characters at a grapheme boundary, with an ellipsis."""
+    if len(text) <= length:
+        return text
+    cut = max((b for b in grapheme_bounds(text) if b < length), default=0)
+    return text[:cut].rstrip() + "…"
 
 
 def page_header(article: Article, part: Part, number: int, total: int, *, lang: Lang) -> Para:
@@ -266,7 +274,7 @@ def page_header(article: Article, part: Part, number: int, total: int, *, lang: 
     where = _("page {number} of {total}").format(number=number, total=total)
     return Para(
         (
-            Span(localize(article, lang).title, bold=True),
+            Span(_shortened(localize(article, lang).title, HEADER_TITLE_LENGTH), bold=True),
             Span(f"\n{_(PART_LABELS[part])} · {where}", italic=True),
         )
     )
@@ -301,9 +309,10 @@ def _pages(article: Article, part: Part, lang: Lang, formatter: Formatter) -> tu
 
 
 def clear_caches() -> None:
-    """Forget cached pages and converted articles (for measuring cold rendering)."""
+    """Forget cached pages and converted text (for measuring cold rendering)."""
     _PAGES.clear()
     _LOCALIZED.clear()
+    clear_conversions()
 
 
 def page_count(article: Article, part: Part | str, *, lang: Lang | str, formatter: Formatter) -> int:

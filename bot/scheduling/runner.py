@@ -3,7 +3,8 @@
 The jobs only wake the engine; what is due is decided by `bot.scheduling.due` against the database,
 so a job that fires twice, late, or on a skip date does no harm. The sweep catches everything a cron
 job cannot: posts missed while the process was down (made up within the grace window), postings to
-resume or retry, discussions to close.
+resume or retry, discussions to close. A sweep that knows something becomes due before the next
+minute (a dead instance's posting is free to take over) says when, and the next sweep comes then.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from bot.scheduling.schedule import WEEKDAYS, Schedule
 log = logging.getLogger(__name__)
 
 SWEEP_SECONDS = 60
+# An early sweep comes at least this long after the one that asked for it (which must end first).
+EARLY_SWEEP_GAP = timedelta(seconds=1)
 SWEEP_JOB = "sweep"
 GROUP_JOB_PREFIX = "group-"
 
@@ -39,8 +42,9 @@ class Scheduler:
     """Runs the wake-ups inside the current asyncio loop.
 
     `schedules` lists (group id, schedule) for the groups this process posts to; `wake` posts a
-    group's due slot; `sweep` does everything due. `rebuild()` re-reads the schedules (call it when
-    one changes; the sweep also rebuilds when it sees a change made by another instance).
+    group's due slot; `sweep` does everything due and may return when to sweep again, if sooner than
+    the regular interval. `rebuild()` re-reads the schedules (call it when one changes; the sweep
+    also rebuilds when it sees a change made by another instance).
     """
 
     def __init__(
@@ -48,7 +52,7 @@ class Scheduler:
         *,
         schedules: Callable[[], list[tuple[int, Schedule]]],
         wake: Callable[[int], Awaitable[None]],
-        sweep: Callable[[], Awaitable[None]],
+        sweep: Callable[[], Awaitable[datetime | None]],
         grace: timedelta,
         sweep_seconds: float = SWEEP_SECONDS,
     ) -> None:
@@ -110,4 +114,17 @@ class Scheduler:
             self.rebuild()
         except Exception:
             log.exception("could not rebuild the schedule jobs")
-        await self._sweep()
+        again = await self._sweep()
+        if again is not None:
+            self.sweep_by(again)
+
+    def sweep_by(self, moment: datetime) -> None:
+        """Make the next sweep come no later than `moment` (the regular interval goes on from it)."""
+        job = self._scheduler.get_job(SWEEP_JOB)
+        upcoming = getattr(job, "next_run_time", None)  # None: not scheduled (stopped)
+        if job is None or upcoming is None:
+            return
+        moment = max(moment, datetime.now(UTC) + EARLY_SWEEP_GAP)
+        if moment < upcoming:
+            job.modify(next_run_time=moment)
+            log.debug("scheduler: next sweep at %s", moment.isoformat(timespec="seconds"))

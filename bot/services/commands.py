@@ -6,7 +6,7 @@ import logging
 import re
 
 from bot.archive.export import ARCHIVE_FORMATS, export_archive, export_filename
-from bot.protocol import ButtonEvent, CommandEvent, Member
+from bot.protocol import AccessReporter, ButtonEvent, CommandEvent, Member
 from bot.render.document import Document, Mention
 from bot.render.i18n import N_
 from bot.scheduling.schedule import (
@@ -76,7 +76,7 @@ class Commands:
         elif name == "archive":
             await event.respond(self.reading.archive(group, lang))
         elif name == "status":
-            await event.respond(self._status(group, lang))
+            await event.respond(await self._status(event, group, lang))
         elif name == "forget":
             await event.respond(messages.forget_confirm_doc(lang, event.author.id), private=True)
         elif name == "optout":
@@ -84,7 +84,7 @@ class Commands:
             self.discussions.opt_out(author_key(event.chat.platform, event.author), on)
             await event.respond(messages.optout_doc(lang, on), private=True)
 
-    def _status(self, group: Group | None, lang: str) -> Document:
+    async def _status(self, event: CommandEvent, group: Group | None, lang: str) -> Document:
         if group is None:
             return messages.say(
                 messages.tr(lang)("This chat is not set up yet: an admin's first command sets it up.")
@@ -95,6 +95,8 @@ class Commands:
             done = uow.postings.progress(group.id)
         queue = self.core.articles.queue_ids()
         current = self.core.articles.get(latest.article_id) if latest is not None else None
+        platform = self.core.platform(event.chat)
+        access = await platform.chat_access(group.chat) if isinstance(platform, AccessReporter) else None
         return messages.status_doc(
             lang,
             group,
@@ -103,6 +105,7 @@ class Commands:
             current_open=latest is not None and latest.is_open,
             replies=replies,
             queued=sum(1 for a in queue if a not in done),
+            sees_all_messages=access.sees_all_messages if access is not None else None,
         )
 
     # Admins ---------------------------------------------------------------------------------

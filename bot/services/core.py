@@ -5,17 +5,29 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from bot.config import Settings
-from bot.ports import ArticleSource, Clock, SystemClock, UnitOfWorkFactory
-from bot.protocol import ChatRef, Platform
+from bot.observability import metrics
+from bot.ports import ArticleSource, Clock, Liveness, SystemClock, UnitOfWorkFactory
+from bot.protocol import ChatGone, ChatMoved, ChatRef, Platform, ThreadGone
+from bot.render.document import Document
 from bot.scheduling.schedule import parse_time, parse_timezone
 from bot.services.domain import Located
 
 # A sender's hold on a posting; renewed with every message sent. Another instance (or this one after
-# a restart) resumes a posting whose lease has run out.
+# a restart) resumes a posting whose lease has run out — or at once, when instances report their
+# liveness and its sender is no longer alive.
 POSTING_LEASE = timedelta(minutes=2)
+
+FOREVER = datetime.max.replace(tzinfo=UTC)
+
+# The reason a failed send is counted under (`atou_post_failures`); any other failure is an "error".
+FAILURE_REASONS: dict[type[Exception], str] = {
+    ChatGone: "chat_gone",
+    ChatMoved: "chat_moved",
+    ThreadGone: "thread_gone",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +94,9 @@ class Core:
     # chat drops its old keys.
     chats: dict[str, tuple[int, str | None]] = field(default_factory=dict)
     schedule_listeners: list[Callable[[], None]] = field(default_factory=list)
+    # Which instances are alive (None: none report, so a dead sender's posting waits for its lease).
+    # It must know this instance by `config.instance_id`.
+    liveness: Liveness | None = None
 
     def platform(self, chat: ChatRef) -> Platform:
         found = self.platforms.get(chat.platform)
@@ -89,6 +104,30 @@ class Core:
             raise LookupError(f"no adapter for platform {chat.platform!r} runs in this process")
         return found
 
+    async def send(self, chat: ChatRef, doc: Document) -> list[str]:
+        """Send through the chat's platform; the messages it confirms and a failure are counted."""
+        try:
+            ids = await self.platform(chat).send(chat, doc)
+        except Exception as exc:
+            metrics.record_post_failure(chat.platform, failure_reason(exc))
+            raise
+        metrics.record_message_sent(chat.platform, len(ids))
+        return ids
+
+    def alive(self, now: datetime) -> dict[str, datetime] | None:
+        """The live instances at `now`, each until when it counts as alive; this one always does.
+
+        None when instances do not report (`Posting.free_at` then goes by leases alone).
+        """
+        if self.liveness is None:
+            return None
+        return {**self.liveness(now), self.config.instance_id: FOREVER}
+
     def schedules_changed(self) -> None:
         for listener in self.schedule_listeners:
             listener()
+
+
+def failure_reason(exc: BaseException) -> str:
+    """The short word a failed send is counted under."""
+    return next((word for kind, word in FAILURE_REASONS.items() if isinstance(exc, kind)), "error")

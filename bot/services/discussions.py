@@ -7,6 +7,7 @@ import logging
 from collections.abc import Sequence
 
 from bot.archive.model import Archive
+from bot.observability import metrics
 from bot.ports import UnitOfWorkFactory
 from bot.protocol import ChatGone, DeleteEvent, EditEvent, MessageEvent
 from bot.services import groups, messages, outbox
@@ -126,6 +127,7 @@ class Discussions:
         stored = await self.recorder.record(reply)
         if stored:
             self.core.index.put(group_id, event.message_id, where)
+            metrics.record_reply(event.chat.platform)
         return stored
 
     def on_edit(self, event: EditEvent) -> bool:
@@ -201,7 +203,7 @@ class Discussions:
         else:
             doc = messages.recap_doc(group.lang, article, stats, hidden)
             try:
-                await self.core.platform(group.chat).send(group.chat, doc)
+                await self.core.send(group.chat, doc)
             except ChatGone as exc:
                 groups.pause(self.core, group.id, f"cannot post here ({exc})")
                 outbox.fail(self.core, claim, f"chat gone: {exc}")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 
 from bot.protocol import ChatRef, Member
@@ -83,13 +84,14 @@ class Group:
 
 
 class PostingStatus(StrEnum):
-    SENDING = "sending"  # claimed; messages going out (or the sender died: resumed when its lease ends)
+    SENDING = "sending"  # claimed; messages going out (or the sender died: resumed by another one)
     DONE = "done"
     FAILED = "failed"  # a send failed; retried on a later tick
     MISSED = "missed"  # the slot's grace window passed with no post: the skip is on record
 
 
 NO_THREAD = ""
+LONG_AGO = datetime.min.replace(tzinfo=UTC)
 
 # How long a failed send waits before its next attempt: doubles per attempt up to the maximum.
 RETRY_FIRST = timedelta(minutes=1)
@@ -159,6 +161,18 @@ class Posting:
     def next_step(self, steps: int) -> int | None:
         """The first step of `steps` not yet sent, or None when all went out."""
         return next((s for s in range(steps) if s not in self.sent), None)
+
+    def free_at(self, alive: Mapping[str, datetime] | None) -> datetime:
+        """When another sender may take this unfinished posting over.
+
+        A failed posting waits for its back-off (its lease). One being sent is free when its lease
+        ends, or as soon as its sender no longer counts as alive: `alive` maps each live instance to
+        the moment it stops counting as alive unless it reports again (None: no instance reports, so
+        the lease alone decides).
+        """
+        if self.status is not PostingStatus.SENDING or alive is None:
+            return self.lease_until
+        return min(self.lease_until, alive.get(self.owner, LONG_AGO))
 
 
 @dataclass(slots=True)

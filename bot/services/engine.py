@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
+from bot.observability import metrics
 from bot.protocol import (
     BotAdded,
     BotRemoved,
@@ -74,6 +76,7 @@ class Engine:
                 found = groups.find(self.core, event.chat)
                 if found is not None and found.in_thread is None:
                     groups.pause(self.core, found.group.id, groups.REMOVED)
+                    metrics.forget_group(found.group.key)
             case ChatMigrated():
                 found = groups.find(self.core, event.chat)
                 if found is not None and found.in_thread is None:
@@ -83,7 +86,7 @@ class Engine:
         group, created = groups.register(self.core, event.chat, event.title, forum=event.forum)
         if created:
             try:
-                await self.core.platform(group.chat).send(group.chat, messages.welcome_doc(group.lang))
+                await self.core.send(group.chat, messages.welcome_doc(group.lang))
             except Exception:
                 log.exception("could not greet the new group %s", group.key)
 
@@ -110,9 +113,13 @@ class Engine:
                 if g.active and g.platform in self.core.platforms
             ]
 
-    async def sweep(self) -> None:
-        """Everything due now: posts, make-ups, missed days, resumed postings, closings, recaps."""
-        await self.poster.sweep()
+    async def sweep(self) -> datetime | None:
+        """Everything due now: posts, make-ups, missed days, resumed postings, closings, recaps.
+
+        Returns when to sweep again if that is sooner than usual: a posting held by another sender
+        (or waiting for a retry) becomes free then.
+        """
+        return await self.poster.sweep()
 
     async def wake(self, group_id: int) -> None:
         """A group's post time has come (the scheduler's cron job)."""

@@ -181,7 +181,9 @@ def status_doc(
     current_open: bool,
     replies: int,
     queued: int,
+    sees_all_messages: bool | None = None,
 ) -> Document:
+    """`sees_all_messages`: what the platform says the bot sees in the chat (None: it does not say)."""
     _ = tr(lang)
     paras = list(schedule_doc(lang, group, next_at).paras)
     if current is not None:
@@ -194,6 +196,17 @@ def status_doc(
             )
         )
     paras.append(_p(_("Articles waiting in the queue: {count}.").format(count=queued)))
+    if sees_all_messages is True:
+        paras.append(_p(_("I see every message in this chat.")))
+    elif sees_all_messages is False:
+        paras.append(
+            _p(
+                _(
+                    "I see only commands, replies to my messages and mentions here (privacy mode): replies "
+                    "to the prompts are recorded, other messages are not."
+                )
+            )
+        )
     return Document(tuple(paras))
 
 
@@ -313,11 +326,6 @@ def thread_gone_doc(lang: str) -> Document:
     return say(_("Admins: the topic or thread for this article is gone, so I am posting here instead."))
 
 
-def posted_now_doc(lang: str, title: str) -> Document:
-    _ = tr(lang)
-    return say(_("Posting now: {title}").format(title=title))
-
-
 def skipped_doc(lang: str, title: str) -> Document:
     _ = tr(lang)
     return say(_("Skipped: {title}. It will not be posted to this group.").format(title=title))
@@ -386,8 +394,3 @@ def nothing_to_read_doc(lang: str) -> Document:
 def registered_doc(lang: str) -> Document:
     _ = tr(lang)
     return say(_("This chat is now set up for daily posts; /schedule sets when."))
-
-
-def error_doc(lang: str) -> Document:
-    _ = tr(lang)
-    return say(_("Something went wrong on my side; the operator can see it in the log. Nothing was changed."))

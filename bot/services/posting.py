@@ -17,6 +17,7 @@ from enum import StrEnum
 
 from bot.links import article_page_url
 from bot.model import Article
+from bot.observability import metrics
 from bot.ports import UnitOfWork
 from bot.protocol import ChatGone, ChatMoved, ChatRef, ThreadGone
 from bot.render.document import Document
@@ -61,34 +62,51 @@ class Poster:
     def __init__(self, core: Core, discussions: Discussions) -> None:
         self.core = core
         self.discussions = discussions
+        self._queue_keys: set[str] = set()  # the groups whose queue length this process exports
 
     # Waking up ------------------------------------------------------------------------------
 
-    async def sweep(self) -> None:
+    async def sweep(self) -> datetime | None:
         """Everything due at this moment, for every group whose platform runs in this process:
         due and missed slots, postings to resume or retry, discussions to close, recaps to send.
 
         One short read decides it all; the sends follow, each failure logged and tried again on the
-        next sweep so that one group or step never holds up the others.
+        next sweep so that one group or step never holds up the others. Returns when a posting held
+        by another sender (or waiting for a retry) becomes free, if one will: sweep again then.
         """
         now = self.core.clock.now()
         cutoff = now - timedelta(days=self.core.config.discussion_days)
+        alive = self.core.alive(now)
+        queue = self.core.articles.queue_ids()  # read before the transaction: one connection at a time
         with self.core.uow() as uow:
-            groups = [g for g in uow.groups.list() if g.platform in self.core.platforms]
-            due = [(g.id, slot) for g in groups if g.active for slot in self._plan(uow, g, now)]
-            resumable = [p for p in uow.postings.resumable(now) if p.is_article]
+            mine = [g for g in uow.groups.list() if g.platform in self.core.platforms]
+            due = [(g.id, slot) for g in mine if g.active for slot in self._plan(uow, g, now)]
+            active = {g.id for g in mine if g.active}
+            held = [p for p in uow.postings.unfinished() if p.is_article and p.group_id in active]
+            had = uow.postings.progress_counts(queue)
             expired = uow.discussions.expired(cutoff)
             recaps = uow.discussions.recaps_due()
             uow.commit()
+        self._report_queues(mine, len(queue), had)
         for group_id, slot in due:
             await _logged(self.post(group_id, slot.key, slot.local_date), f"posting to group {group_id}")
-        if resumable:
-            active = {g.id for g in groups if g.active}
-            await _logged(self.resume([p for p in resumable if p.group_id in active]), "resuming postings")
+        free = [p for p in held if p.free_at(alive) <= now]
+        if free:
+            await _logged(self.resume(free), "resuming postings")
         if expired:
             await _logged(self.discussions.close(expired), "closing expired discussions")
         if recaps:
             await _logged(self.discussions.send_recaps(recaps), "sending recaps")
+        return min((at for p in held if (at := p.free_at(alive)) > now), default=None)
+
+    def _report_queues(self, mine: list[Group], queued: int, had: dict[int, int]) -> None:
+        """Export each group's waiting articles; a group the bot left (or that moved) stops being exported."""
+        shown = {g.key: queued - had.get(g.id, 0) for g in mine if g.paused_reason != groups.REMOVED}
+        for key in self._queue_keys - shown.keys():
+            metrics.forget_group(key)
+        for key, waiting in shown.items():
+            metrics.set_queue_length(key, waiting)
+        self._queue_keys = set(shown)
 
     async def wake(self, group_id: int) -> None:
         """A group's post time came (its cron job fired): post its due slot, if any."""
@@ -210,7 +228,7 @@ class Poster:
         if notice is None:
             return  # another instance tells them
         try:
-            await self.core.platform(group.chat).send(group.chat, messages.empty_queue_doc(group.lang))
+            await self.core.send(group.chat, messages.empty_queue_doc(group.lang))
         except Exception as exc:
             log.exception("group %s: could not say that the queue is empty; will try again", group.key)
             outbox.fail(self.core, notice, f"{type(exc).__name__}: {exc}")
@@ -223,12 +241,11 @@ class Poster:
 
     async def resume(self, candidates: list[Posting]) -> None:
         """Take over postings whose sender died or whose retry is due, and finish them."""
-        now = self.core.clock.now()
         for posting in candidates:
+            # Who is alive is asked anew for each: the sends before it may have taken a while.
+            now = self.core.clock.now()
             with self.core.uow() as uow:
-                won = uow.postings.take_over(
-                    posting.id, self.core.config.instance_id, now, now + POSTING_LEASE
-                )
+                won = outbox.take_over(self.core, uow, posting, now, self.core.alive(now))
                 uow.commit()
                 current = uow.postings.get(posting.id) if won else None
                 discussion = uow.discussions.for_posting(posting.id) if won else None
@@ -281,6 +298,7 @@ class Poster:
             outbox.fail(self.core, posting, f"{type(exc).__name__}: {exc}")
             return
         outbox.finish(self.core, posting)
+        metrics.record_post_sent(group.platform)
 
     async def _open_thread(
         self, group: Group, posting: Posting, discussion: Discussion, article: Article
@@ -300,10 +318,9 @@ class Poster:
         self, group: Group, posting: Posting, target: ChatRef, doc: Document
     ) -> tuple[list[str], Group]:
         """Send one step, following a moved chat and falling back from a vanished thread."""
-        platform = self.core.platform(group.chat)
         for _ in range(MAX_MOVES):
             try:
-                return await platform.send(target, doc), group
+                return await self.core.send(target, doc), group
             except ChatMoved as moved:
                 group = groups.move_chat(self.core, group.id, moved.new_chat_id) or group
                 target = ChatRef(target.platform, moved.new_chat_id, target.thread_id)
@@ -317,7 +334,7 @@ class Poster:
                     group = groups.fall_back_to_main_chat(self.core, group.id) or group
                 target = target.main()
                 log.warning("group %s: thread gone, posting in the main chat", group.key)
-                await platform.send(target, messages.thread_gone_doc(group.lang))
+                await self.core.send(target, messages.thread_gone_doc(group.lang))
         raise ChatGone(f"the chat kept moving ({MAX_MOVES} times)")
 
     def _record(self, posting: Posting, discussion: Discussion, step: int, ids: list[str]) -> None:

@@ -9,6 +9,7 @@ reverse proxy under any path prefix.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,11 +19,11 @@ import jinja2
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
-from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp
 
 from bot.archive.htmlfile import DiscussionView, discussion_views, install_globals
 from bot.archive.model import Archive
@@ -33,6 +34,8 @@ from bot.model import ARTICLE_ID_RE, Article
 from bot.web.access import Access, AccessRefused, decide_access
 from bot.web.data import PageData
 from bot.web.headers import SecurityHeaders
+
+log = logging.getLogger("atou.web")
 
 TABS: tuple[tuple[str, str], ...] = (
     ("brief", "阅读简报"),
@@ -56,7 +59,6 @@ class ArchiveTab:
     """What the archive tab shows: a group's discussions, or why there are none to show."""
 
     granted: bool
-    group_key: str | None
     views: list[DiscussionView]
 
 
@@ -98,7 +100,7 @@ def create_app(
     data: PageData,
     *,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-) -> Starlette:
+) -> ASGIApp:
     """The web app reading from `data`; access follows ATOU_SECRET_KEY and ATOU_PUBLIC_TEXTS in `settings`."""
     env = _environment()
     secret = settings.secret_key.get_secret_value() if settings.secret_key else None
@@ -148,24 +150,22 @@ def create_app(
 
     async def _archive_tab(access: Access, article: Article) -> ArchiveTab:
         if access.grant is None:
-            return ArchiveTab(granted=False, group_key=None, views=[])
+            return ArchiveTab(granted=False, views=[])
         group_key = access.grant.group_key
         archive = await run_in_threadpool(data.archive, article.id, group_key)
         if archive is None:
-            return ArchiveTab(granted=True, group_key=group_key, views=[])
+            return ArchiveTab(granted=True, views=[])
         # The page shows the stored article's prompts even if the archive was loaded with an older copy.
         mine = _only_group(Archive(article, archive.discussions, archive.opted_out), group_key)
-        return ArchiveTab(granted=True, group_key=group_key, views=discussion_views(mine))
+        return ArchiveTab(granted=True, views=discussion_views(mine))
 
     async def healthz(request: Request) -> Response:
         try:
             await run_in_threadpool(data.check)
-        except Exception as exc:  # any failure to read is "not healthy", and says which
-            body = {
-                "status": "fail",
-                "database": f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
-            }
-            return _json(body, 503)
+        except Exception as exc:  # any failure to read is "not healthy"
+            # The details go to the log, not to whoever asks: they name hosts and ports.
+            log.warning("health check: the database cannot be read: %s", str(exc).strip().splitlines()[:1])
+            return _json({"status": "fail", "database": f"unreachable ({type(exc).__name__})"}, 503)
         return _json({"status": "ok", "database": "ok"}, 200)
 
     async def http_error(request: Request, exc: Exception) -> Response:
@@ -181,11 +181,9 @@ def create_app(
             "/static", StaticFiles(packages=[("bot.web", "static"), ("bot.archive", "static")]), name="static"
         ),
     ]
-    return Starlette(
-        routes=routes,
-        middleware=[Middleware(SecurityHeaders)],
-        exception_handlers={HTTPException: http_error},
-    )
+    app = Starlette(routes=routes, exception_handlers={HTTPException: http_error})
+    # Outermost, so that even the plain 500 page of an unexpected error carries the headers.
+    return SecurityHeaders(app)
 
 
 def _json(body: dict[str, Any], status: int) -> Response:

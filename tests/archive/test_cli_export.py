@@ -12,7 +12,7 @@ import pytest
 from jsonschema import Draft202012Validator
 from typer.testing import CliRunner, Result
 
-from archive.builders import sample_archive, store_archive
+from tests.archive.builders import sample_archive, store_archive
 from bot.archive.jsonfile import archive_schema
 from bot.cli.main import app
 from bot.formats.jsondoc import parse_json

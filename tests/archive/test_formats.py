@@ -6,13 +6,16 @@ import csv
 import io
 import json
 import re
+from html import unescape
 from html.parser import HTMLParser
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from markdown_it import MarkdownIt
 
-from archive.builders import HOSTILE, SCRIPT, DiscussionBuilder, article, sample_archive
+from tests.archive.builders import HOSTILE, SCRIPT, DiscussionBuilder, article, sample_archive
 from bot.archive.csvfile import COLUMNS
 from bot.archive.export import ARCHIVE_FORMATS, UnknownFormat, export_archive, export_filename
 from bot.archive.jsonfile import archive_schema
@@ -252,3 +255,34 @@ def test_export_file_names_are_safe() -> None:
     assert export_filename("ai-rd", "md") == "ai-rd-archive.md"
     assert export_filename("ai-rd", "csv", group="discord:42/77") == "ai-rd-archive-discord_42_77.csv"
     assert set(ARCHIVE_FORMATS) == {"md", "json", "csv", "html"}
+
+
+line_text = (
+    st.tuples(
+        # What would start a Markdown block, then text with Markdown's marks often and anything now and then.
+        st.sampled_from(
+            ["", "", "# ", "- ", "+ ", "* ", "1. ", "2) ", "> ", "=", "---", "    ", "```", "<div>"]
+        ),
+        st.text(
+            alphabet=st.one_of(
+                st.sampled_from("#*_-+=>`<[]()!|~&\\ 1.)@:abc中文"),
+                st.characters(codec="utf-8", categories=("L", "N", "P", "S", "Zs")),
+            ),
+            max_size=40,
+        ),
+    )
+    .map(lambda parts: (parts[0] + parts[1]).strip())
+    .filter(bool)
+)
+
+
+@given(st.lists(line_text, min_size=1, max_size=4))
+def test_any_member_text_renders_in_markdown_exactly_as_typed(lines: list[str]) -> None:
+    d = DiscussionBuilder("g", "g", "telegram")
+    d.say("A", "\n".join(lines))
+    html = MarkdownIt("commonmark").render(export_archive(Archive(article(), (d.build(),)), "md").decode())
+    start = html.index("<strong>A</strong>")
+    item = html[html.rindex("<li>", 0, start) : html.index("</li>", start)]
+    paragraphs = re.findall(r"<p>(.*?)</p>", item, flags=re.S)
+    assert len(paragraphs) == 2, item  # the author line, then the text as one paragraph
+    assert unescape(paragraphs[1].replace("<br />\n", "\n")) == "\n".join(lines)

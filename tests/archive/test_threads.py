@@ -7,7 +7,7 @@ from dataclasses import replace
 from hypothesis import given
 from hypothesis import strategies as st
 
-from archive.builders import DiscussionBuilder
+from tests.archive.builders import DiscussionBuilder
 from bot.archive.threads import MAX_DEPTH, thread_sections
 
 PROMPTS = ("p1", "p2", "p3")

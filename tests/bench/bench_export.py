@@ -62,12 +62,12 @@ def bench_export() -> list[Result]:
     results = []
     for fmt in ("md", "json"):
         for pseudonymize in (False, True):
-            best, median = best_ms(partial(export_archive, archive, fmt, pseudonymize=pseudonymize), repeat=3)
+            best, median = best_ms(partial(export_archive, archive, fmt, pseudonymize=pseudonymize), repeat=5)
             size = len(export_archive(archive, fmt, pseudonymize=pseudonymize))
-            label = " pseudonymized" if pseudonymize else ""
+            label = ", pseudonymized" if pseudonymize else ""
             results.append(
                 Result(
-                    f"export {REPLIES:,} replies as {fmt}{label}",
+                    f"export 100k replies: {fmt}{label}",
                     best,
                     "ms",
                     target=TARGET_MS,

@@ -57,7 +57,7 @@ def bench_render_sample_article() -> list[Result]:
     for platform, make in _formatters().items():
         for lang in ("zh-Hans", "zh-Hant"):
             best, median = best_ms(
-                lambda make=make, lang=lang: render_everything(article, make, lang), repeat=9
+                lambda make=make, lang=lang: render_everything(article, make, lang), repeat=15
             )
             messages = render_everything(article, make, lang)
             results.append(

@@ -42,10 +42,22 @@ def _open_discussions(db: Engine) -> list[tuple[ChatRef, list[str]]]:
         for n in range(DISCUSSIONS):
             chat = ChatRef("bench", f"g{n}")
             group = uow.groups.add(
-                Group(0, "bench", chat.chat_id, None, f"Group {n}", Schedule("UTC", parse_time("08:00")), NOW, "en", NOW)
+                Group(
+                    0,
+                    "bench",
+                    chat.chat_id,
+                    None,
+                    f"Group {n}",
+                    Schedule("UTC", parse_time("08:00")),
+                    NOW,
+                    "en",
+                    NOW,
+                )
             )
             claimed = uow.postings.claim(
-                Posting(0, group.id, "2025-03-03", date(2025, 3, 3), "bench", PostingStatus.SENDING, NOW, "b", NOW),
+                Posting(
+                    0, group.id, "2025-03-03", date(2025, 3, 3), "bench", PostingStatus.SENDING, NOW, "b", NOW
+                ),
                 Discussion(0, "bench", group.id, None, NOW),
             )
             assert claimed is not None
@@ -95,7 +107,9 @@ def _measure(url: str, name: str, target: float) -> Result:
         upgrade(db)
         discussions = _open_discussions(db)
         events = _events(discussions)
-        core = Core(uow=SqlUnitOfWorkFactory(db), articles=ArticleStore(db), config=EngineConfig(instance_id="bench"))
+        core = Core(
+            uow=SqlUnitOfWorkFactory(db), articles=ArticleStore(db), config=EngineConfig(instance_id="bench")
+        )
         engine = EngineCore(core)
         warm_start = time.perf_counter()
         engine.warm_up()  # what `atou run` does at start
@@ -107,7 +121,9 @@ def _measure(url: str, name: str, target: float) -> Result:
                 select(func.count()).select_from(ReplyRow).where(ReplyRow.prompt.is_not(None))  # type: ignore[union-attr]
             ).scalar_one()
         if stored != REPLIES or prompted != REPLIES:
-            raise AssertionError(f"{stored} replies stored ({prompted} with their prompt), expected {REPLIES}")
+            raise AssertionError(
+                f"{stored} replies stored ({prompted} with their prompt), expected {REPLIES}"
+            )
         return Result(
             name,
             REPLIES / seconds,

@@ -24,6 +24,7 @@ from tests.telegram.fake_process import FakeProcess
 
 GROUPS = 500
 SCALE = 10
+ROUNDS = 2
 INTAKE_GROUPS = 200
 INTAKE_PER_GROUP = 100
 SAMPLE_PAGE = Path(__file__).resolve().parents[2].parent / "shared" / "seed" / "000_921efcdb88e63008.txt"
@@ -84,44 +85,53 @@ async def _broadcast(fake: FakeProcess, chat_ids: list[int]) -> tuple[float, int
 
 
 def bench_broadcast() -> list[Result]:
-    """Brief + prompts to 500 groups under Telegram's limits scaled ×10."""
+    """Brief + prompts to 500 groups under Telegram's limits scaled ×10 (best of two runs)."""
     limits = FakeLimits.telegram(SCALE)
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    runs: list[dict[str, Any]] = []
     with FakeProcess(limits=limits) as fake:
-        chat_ids = fake.call("groups", GROUPS, False)
-        elapsed, per_group, retried = asyncio.run(_broadcast(fake, chat_ids))
-        stats = fake.call("stats")
-    expected = GROUPS * per_group
-    delivered = sum(stats["per_chat"].get(c, 0) for c in chat_ids)
-    least = max(
-        least_time(expected, limits.overall, limits.overall_period),
-        least_time(per_group, limits.per_chat, limits.per_chat_period),
-    )
-    extra = {
-        "groups": GROUPS,
-        "messages_per_group": per_group,
-        "elapsed_s": round(elapsed, 3),
-        "least_s": least,
-    }
+        for _ in range(ROUNDS):
+            chat_ids = fake.call("groups", GROUPS, False)
+            fake.call("reset_counts")
+            elapsed, per_group, retried = asyncio.run(_broadcast(fake, chat_ids))
+            stats = fake.call("stats")
+            expected = GROUPS * per_group
+            least = max(
+                least_time(expected, limits.overall, limits.overall_period),
+                least_time(per_group, limits.per_chat, limits.per_chat_period),
+            )
+            runs.append(
+                {
+                    "delivered": sum(stats["per_chat"].get(c, 0) for c in chat_ids),
+                    "expected": expected,
+                    "too_many_requests": stats["too_many_requests"],
+                    "elapsed_s": round(elapsed, 3),
+                    "least_s": round(least, 3),
+                    "ratio": round(least / elapsed, 4),
+                    "messages_per_group": per_group,
+                }
+            )
+    best = max(runs, key=lambda r: r["ratio"])
+    extra = {"groups": GROUPS, "scale": SCALE, "runs": runs}
     return [
         Result(
-            "telegram broadcast: messages delivered",
-            delivered,
+            "telegram broadcast: messages delivered (worst run)",
+            min(r["delivered"] for r in runs),
             "messages",
-            target=expected,
+            target=best["expected"],
             better="higher",
             extra=extra,
         ),
         Result(
-            "telegram broadcast: 429 answers",
-            stats["too_many_requests"],
+            "telegram broadcast: 429 answers (all runs)",
+            sum(r["too_many_requests"] for r in runs),
             "answers",
-            extra={"retried": retried},
+            extra=extra,
         ),
-        Result("telegram broadcast: time taken", elapsed, "s", extra=extra),
+        Result("telegram broadcast: time taken", best["elapsed_s"], "s", extra={"least_s": best["least_s"]}),
         Result(
             "telegram broadcast: rate / allowed rate",
-            least / elapsed,
+            best["ratio"],
             "ratio",
             target=0.9,
             better="higher",
@@ -130,9 +140,11 @@ def bench_broadcast() -> list[Result]:
     ]
 
 
-async def _bare_intake(fake: FakeProcess, total: int) -> float:
+async def _bare_intake(fake: FakeProcess, total: int, *, same_transport: bool = False) -> float:
     from telegram import Update
     from telegram.ext import ApplicationBuilder, ContextTypes, TypeHandler
+
+    from adapters.telegram.transport import AiohttpRequest
 
     seen = 0
     done = asyncio.Event()
@@ -143,7 +155,10 @@ async def _bare_intake(fake: FakeProcess, total: int) -> float:
         if seen >= total:
             done.set()
 
-    app = ApplicationBuilder().token(fake.token).base_url(fake.base_url).build()
+    builder = ApplicationBuilder().token(fake.token).base_url(fake.base_url)
+    if same_transport:
+        builder = builder.request(AiohttpRequest()).get_updates_request(AiohttpRequest(1))
+    app = builder.build()
     app.add_handler(TypeHandler(Update, nothing))
     await app.initialize()
     await app.start()
@@ -180,22 +195,30 @@ async def _adapter_intake(fake: FakeProcess, total: int) -> float:
 
 
 def bench_intake() -> list[Result]:
-    """20,000 group replies through polling: the adapter against bare python-telegram-bot."""
+    """20,000 group replies through polling: the adapter against bare python-telegram-bot.
+
+    The bare application is python-telegram-bot as it comes (httpx); for scale, the same bare
+    application on the adapter's aiohttp transport is measured too (in `extra`).
+    """
     logging.getLogger("httpx").setLevel(logging.WARNING)
     bare: list[float] = []
+    bare_aiohttp: list[float] = []
     ours: list[float] = []
     with FakeProcess(limits=FakeLimits(per_chat=10**9, overall=10**9)) as fake:
         chat_ids = fake.call("groups", INTAKE_GROUPS, False)
-        for _ in range(2):  # alternate, best of two each, so neither gets the warmer machine
+        for _ in range(ROUNDS):  # alternate, best of each, so none gets only the warmer machine
             total = fake.call("replies", chat_ids, INTAKE_PER_GROUP)
             bare.append(asyncio.run(_bare_intake(fake, total)))
             total = fake.call("replies", chat_ids, INTAKE_PER_GROUP)
             ours.append(asyncio.run(_adapter_intake(fake, total)))
+            total = fake.call("replies", chat_ids, INTAKE_PER_GROUP)
+            bare_aiohttp.append(asyncio.run(_bare_intake(fake, total, same_transport=True)))
     extra = {
         "replies": total,
         "bare_replies_per_s": round(max(bare), 1),
-        "runs_bare": bare,
-        "runs_adapter": ours,
+        "bare_on_aiohttp_replies_per_s": round(max(bare_aiohttp), 1),
+        "ratio_to_bare_on_aiohttp": round(max(ours) / max(bare_aiohttp), 3),
+        "runs": {"adapter": ours, "bare": bare, "bare_on_aiohttp": bare_aiohttp},
     }
     return [
         Result("telegram intake: replies per second", max(ours), "replies/s", extra=extra, better="higher"),

@@ -60,7 +60,9 @@ class CrashingConsole(ConsoleAdapter):
         return await super().send(chat, doc, reply_to=reply_to)
 
 
-async def open_chat(db: Engine, clock: FakeClock, tmp_path: Path, *, cls: type[ConsoleAdapter] = ConsoleAdapter) -> Chat:
+async def open_chat(
+    db: Engine, clock: FakeClock, tmp_path: Path, *, cls: type[ConsoleAdapter] = ConsoleAdapter
+) -> Chat:
     settings = Settings(default_lang="en", _env_file=None)  # type: ignore[call-arg]
     engine = build_engine(settings, db, clock=clock)
     out = io.StringIO()
@@ -102,7 +104,10 @@ async def test_scheduled_posts_through_the_console(db: Engine, tmp_path: Path) -
     assert "Participants: bob, cy" in second_day
     archive = load_archive(db, "a1", group_key="console:demo")
     assert archive is not None
-    assert [(r.author_key, r.prompt) for r in archive.discussions[0].replies] == [("console:bob", 0), ("console:cy", 2)]
+    assert [(r.author_key, r.prompt) for r in archive.discussions[0].replies] == [
+        ("console:bob", 0),
+        ("console:cy", 2),
+    ]
 
 
 async def test_a_crash_mid_posting_resumes_in_the_next_process(db: Engine, tmp_path: Path) -> None:
@@ -118,7 +123,9 @@ async def test_a_crash_mid_posting_resumes_in_the_next_process(db: Engine, tmp_p
     await restarted.engine.sweep()
     printed = restarted.out.getvalue()
     assert "Hello!" not in printed
-    assert [re.sub(r"\n.*", "", m, flags=re.S) for m in re.findall(r"Discussion prompt \d of 3", printed)] == [
+    assert [
+        re.sub(r"\n.*", "", m, flags=re.S) for m in re.findall(r"Discussion prompt \d of 3", printed)
+    ] == [
         "Discussion prompt 2 of 3",
         "Discussion prompt 3 of 3",
     ]

@@ -47,7 +47,11 @@ REPLIES = {
         ("cy", "Quotes keep the author's voice."),
         ("dee", "Only for short passages."),
     ],
-    3: [("bob", "Habits, attention, memory."), ("cy", "Doubt, evidence, change."), ("dee", "Time, place, people.")],
+    3: [
+        ("bob", "Habits, attention, memory."),
+        ("cy", "Doubt, evidence, change."),
+        ("dee", "Time, place, people."),
+    ],
 }
 
 

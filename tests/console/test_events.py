@@ -24,13 +24,17 @@ def test_the_forms_of_a_line() -> None:
     assert parse_line("# a comment") is None
 
 
-@pytest.mark.parametrize("line", ["no colon here", ": no name", "alice:", "alice ^x: text", "two words: text"])
+@pytest.mark.parametrize(
+    "line", ["no colon here", ": no name", "alice:", "alice ^x: text", "two words: text"]
+)
 def test_lines_outside_the_protocol_say_which_forms_work(line: str) -> None:
     with pytest.raises(BadLine, match=r"name: text"):
         parse_line(line)
 
 
-names = st.text(st.characters(blacklist_categories=("Z", "C"), blacklist_characters=":^~#!-/"), min_size=1, max_size=12)
+names = st.text(
+    st.characters(blacklist_categories=("Z", "C"), blacklist_characters=":^~#!-/"), min_size=1, max_size=12
+)
 texts = st.text(st.characters(blacklist_categories=("C",)), min_size=1, max_size=80).filter(
     lambda t: t.strip() and not t.strip().startswith(("/", "!"))
 )

@@ -199,13 +199,15 @@ async def test_the_standby_takes_over_a_fan_out_to_200_groups_and_each_gets_exac
                 await asyncio.sleep(1)
 
             assert states == {PostingStatus.DONE.value: GROUPS}, states
+            completed = time.monotonic() - killed_at
             per_group = [len(telegram.sent(c)) for c in chats]
             expected = 1 + len(article.brief.prompts)
             assert [briefs_in(c) for c in chats] == [1] * GROUPS
             assert per_group == [per_group[0]] * GROUPS and per_group[0] >= expected, per_group
             print(
                 f"\nfailover: A posted {posted_by_a} groups before SIGKILL; B led after {takeover:.1f} s; "
-                f"all {GROUPS} groups had their brief {finished:.1f} s after the kill"
+                f"all {GROUPS} groups had their brief {finished:.1f} s and every posting was complete "
+                f"{completed:.1f} s after the kill"
             )
         finally:
             for instance in instances:

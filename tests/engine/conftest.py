@@ -19,7 +19,9 @@ from tests.engine.fakes import FakeArticles, FakeClock, MemoryStore, RecordingPl
 
 def make_article(article_id: str, *, prompts: int = 3, paragraphs: int = 3) -> Article:
     """A small article written for the tests, with prompts and a bilingual text."""
-    english = [Block(BlockKind.PARAGRAPH, f"Paragraph {i} of {article_id} in English.") for i in range(paragraphs)]
+    english = [
+        Block(BlockKind.PARAGRAPH, f"Paragraph {i} of {article_id} in English.") for i in range(paragraphs)
+    ]
     chinese = [Block(BlockKind.PARAGRAPH, f"{article_id} 的第 {i} 段中文。") for i in range(paragraphs)]
     return Article(
         id=article_id,
@@ -113,7 +115,11 @@ class World:
     async def press(self, action: Action, author: Member = ADMIN, message_id: str | None = None) -> None:
         await self.engine.handle(
             ButtonEvent(
-                chat=self.chat, at=self.clock.now(), respond=self.responses, author=author, action=action,
+                chat=self.chat,
+                at=self.clock.now(),
+                respond=self.responses,
+                author=author,
+                action=action,
                 message_id=message_id,
             )
         )
@@ -141,7 +147,12 @@ def build_world(
     clock = FakeClock(now)
     source = FakeArticles(articles)
     store = store or MemoryStore()
-    core = Core(uow=store, articles=source, clock=clock, config=config or EngineConfig(instance_id="one", default_lang="en"))
+    core = Core(
+        uow=store,
+        articles=source,
+        clock=clock,
+        config=config or EngineConfig(instance_id="one", default_lang="en"),
+    )
     engine = Engine(core)
     platform = RecordingPlatform(threads=threads)
     engine.register_platform(platform)

@@ -30,6 +30,8 @@ from bot.services.domain import (
     prompt_of_step,
 )
 
+UNFINISHED = (PostingStatus.SENDING, PostingStatus.FAILED)
+
 
 class FakeClock:
     def __init__(self, now: datetime) -> None:
@@ -155,7 +157,17 @@ class MemoryPostings:
             return False
         pid = self.s.next_id("posting")
         self.s.postings[pid] = Posting(
-            pid, group_id, slot, local_date, None, PostingStatus.MISSED, now, "", now, error=reason, finished_at=now
+            pid,
+            group_id,
+            slot,
+            local_date,
+            None,
+            PostingStatus.MISSED,
+            now,
+            "",
+            now,
+            error=reason,
+            finished_at=now,
         )
         return True
 
@@ -168,22 +180,28 @@ class MemoryPostings:
     def taken_slots(self, group_id: int, slots: Sequence[str]) -> set[str]:
         return {p.slot for p in self.s.postings.values() if p.group_id == group_id and p.slot in slots}
 
-    def take_over(self, posting_id: int, owner: str, now: datetime, lease_until: datetime) -> bool:
+    def take_over(
+        self, posting_id: int, owner: str, now: datetime, lease_until: datetime, *, gone: str | None = None
+    ) -> bool:
         p = self.s.postings.get(posting_id)
-        if p is None or p.status not in (PostingStatus.SENDING, PostingStatus.FAILED) or p.lease_until > now:
+        if p is None or p.status not in UNFINISHED:
+            return False
+        abandoned = gone is not None and p.status is PostingStatus.SENDING and p.owner == gone
+        if p.lease_until > now and not abandoned:
             return False
         p.owner, p.lease_until, p.status = owner, lease_until, PostingStatus.SENDING
         return True
 
-    def resumable(self, now: datetime) -> list[Posting]:
-        return [
-            copy.deepcopy(p)
-            for _, p in sorted(self.s.postings.items())
-            if p.status in (PostingStatus.SENDING, PostingStatus.FAILED) and p.lease_until <= now
-        ]
+    def unfinished(self) -> list[Posting]:
+        return [copy.deepcopy(p) for _, p in sorted(self.s.postings.items()) if p.status in UNFINISHED]
 
     def record_sent(
-        self, posting: Posting, step: int, message_ids: Sequence[str], discussion_id: int, lease_until: datetime
+        self,
+        posting: Posting,
+        step: int,
+        message_ids: Sequence[str],
+        discussion_id: int,
+        lease_until: datetime,
     ) -> None:
         stored = self.s.postings[posting.id]
         stored.sent[step] = tuple(message_ids)
@@ -198,6 +216,13 @@ class MemoryPostings:
 
     def progress(self, group_id: int) -> set[str]:
         return {aid for (gid, aid) in self.s.progress if gid == group_id}
+
+    def progress_counts(self, article_ids: Sequence[str]) -> dict[int, int]:
+        counts: dict[int, int] = {}
+        for gid, aid in self.s.progress:
+            if aid in article_ids:
+                counts[gid] = counts.get(gid, 0) + 1
+        return counts
 
     def skip_article(self, group_id: int, article_id: str, now: datetime) -> bool:
         if (group_id, article_id) in self.s.progress:
@@ -273,7 +298,11 @@ class MemoryDiscussions:
         return out
 
     def _reply(self, group_id: int, message_id: str) -> _Reply | None:
-        found = [r for r in self.s.replies.values() if r.new.group_id == group_id and r.new.message_id == message_id]
+        found = [
+            r
+            for r in self.s.replies.values()
+            if r.new.group_id == group_id and r.new.message_id == message_id
+        ]
         return max(found, key=lambda r: r.id) if found else None
 
     def edit_reply(self, group_id: int, message_id: str, text: str) -> bool:
@@ -386,7 +415,9 @@ class Sent:
 class RecordingPlatform:
     """A platform that records what it is asked to send; failures are scripted per call."""
 
-    def __init__(self, name: str = "fake", *, admins: Sequence[str] = ("admin",), threads: bool = False) -> None:
+    def __init__(
+        self, name: str = "fake", *, admins: Sequence[str] = ("admin",), threads: bool = False
+    ) -> None:
         self.name = name
         self.formatter = ConsoleFormatter()
         self.admins = set(admins)

@@ -29,7 +29,9 @@ async def test_with_no_platform_configured_it_says_so_and_points_to_the_demo(
     assert not (tmp_path / "run.db").exists()  # nothing touched
 
 
-async def test_configured_adapters_start_in_one_loop_with_the_scheduler_and_stop_cleanly(tmp_path: Path) -> None:
+async def test_configured_adapters_start_in_one_loop_with_the_scheduler_and_stop_cleanly(
+    tmp_path: Path,
+) -> None:
     settings = settings_for(tmp_path, telegram_token="x")
     db = make_engine(settings.database_url)
     upgrade(db)

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from bot.links import verify_archive_token
-from bot.protocol import BotAdded, Member
+from bot.protocol import BotAdded, ChatAccess, ChatRef, Member
 from bot.services.core import EngineConfig
 from bot.services.messages import ADMIN_COMMANDS, MEMBER_COMMANDS
 from tests.engine.conftest import World, build_world, make_article
@@ -47,7 +47,10 @@ async def test_a_member_is_refused_every_admin_command_and_nothing_changes(world
     checks = world.platform.admin_checks
     sent = len(world.platform.sent)
     await world.command(call, author=BOB, mentions=[BOB])
-    assert world.responses.last == f"Only admins of this group can use /{call.split()[0][1:]}; nothing was changed."
+    assert (
+        world.responses.last
+        == f"Only admins of this group can use /{call.split()[0][1:]}; nothing was changed."
+    )
     assert world.responses.items[-1][1]  # privately, where the platform can
     assert world.store.state == before and world.articles.queue_ids() == order
     assert len(world.platform.sent) == sent and world.platform.files == []
@@ -68,7 +71,9 @@ async def test_admin_buttons_are_checked_on_every_press(world: World) -> None:
     await joined(world)
     await world.command("/queue")
     queue_doc = world.responses.items[-1][0]
-    post_now = next(b.action for row in queue_doc.buttons for b in row if b.action and b.action.arg == "postnow")
+    post_now = next(
+        b.action for row in queue_doc.buttons for b in row if b.action and b.action.arg == "postnow"
+    )
     await world.press(post_now, author=BOB)
     assert world.responses.last == "Only admins of this group can press this button; nothing was changed."
     assert world.platform.sent == []
@@ -80,7 +85,10 @@ async def test_admin_buttons_are_checked_on_every_press(world: World) -> None:
     ("call", "says"),
     [
         ("/schedule 25:00", "“25:00” is not a time of day: use HH:MM in 24-hour time, from 00:00 to 23:59"),
-        ("/schedule 08:00 Mars/Base", "“Mars/Base” is not a known timezone: use an IANA name such as Asia/Shanghai"),
+        (
+            "/schedule 08:00 Mars/Base",
+            "“Mars/Base” is not a known timezone: use an IANA name such as Asia/Shanghai",
+        ),
         ("/schedule 08:00 UTC funday", "“funday” is neither a timezone nor a list of days"),
         ("/move nope 1", "There is no article “nope”; /queue lists the next ones."),
         ("/move a2 first", "Use /move ID POS, e.g. /move a2 1"),
@@ -91,7 +99,9 @@ async def test_admin_buttons_are_checked_on_every_press(world: World) -> None:
         ("/bilingual two", "“two” is not a page number"),
     ],
 )
-async def test_bad_arguments_say_what_is_accepted_and_change_nothing(world: World, call: str, says: str) -> None:
+async def test_bad_arguments_say_what_is_accepted_and_change_nothing(
+    world: World, call: str, says: str
+) -> None:
     await joined(world)
     before = copy.deepcopy(world.store.state)
     await world.command(call)
@@ -104,7 +114,11 @@ async def test_schedule_sets_time_zone_and_days_and_status_shows_the_next_post(w
     world.clock.current = utc(2025, 3, 7, 12, 0)  # a Friday
     await world.command("/schedule 21:30 America/New_York mon-fri")
     s = world.group().schedule
-    assert (s.timezone, s.post_time.strftime("%H:%M"), s.days_text()) == ("America/New_York", "21:30", "mon-fri")
+    assert (s.timezone, s.post_time.strftime("%H:%M"), s.days_text()) == (
+        "America/New_York",
+        "21:30",
+        "mon-fri",
+    )
     answer = world.responses.last
     assert "Posting at 21:30 (America/New_York), days: mon-fri." in answer
     assert "Next post: 2025-03-07 21:30 EST." in answer
@@ -153,7 +167,9 @@ async def test_archive_explains_exports_without_a_web_address_and_links_with_one
     w = await joined(build_world(now=utc(2025, 3, 3), articles=[make_article("a1")]))
     await w.command("/archive", author=BOB)
     assert "/export md, json, csv or html" in w.responses.last and "ATOU_WEB_URL" in w.responses.last
-    config = EngineConfig(instance_id="x", default_lang="en", web_url="https://read.example", secret_key="s3cret")
+    config = EngineConfig(
+        instance_id="x", default_lang="en", web_url="https://read.example", secret_key="s3cret"
+    )
     w2 = await joined(build_world(now=utc(2025, 3, 3), articles=[make_article("a1")], config=config))
     await w2.command("/postnow")
     await w2.command("/archive", author=BOB)
@@ -195,3 +211,17 @@ async def test_first_admin_command_registers_an_unknown_chat(world: World) -> No
     await world.command("/schedule 09:15 Europe/London")
     group = world.group()
     assert (group.chat, group.schedule.timezone) == (world.chat, "Europe/London")
+
+
+async def test_status_tells_what_the_bot_sees_where_the_platform_says(world: World) -> None:
+    await joined(world)
+    await world.command("/status", author=BOB)
+    assert "I see" not in world.responses.last  # this platform does not say
+
+    class Reporting(type(world.platform)):  # type: ignore[misc]
+        async def chat_access(self, chat: ChatRef) -> ChatAccess:
+            return ChatAccess(sees_all_messages=False, bot_is_admin=False, can_open_threads=False)
+
+    world.platform.__class__ = Reporting
+    await world.command("/status", author=BOB)
+    assert "privacy mode" in world.responses.last

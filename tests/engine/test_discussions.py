@@ -26,7 +26,9 @@ async def posted(w: World) -> list[str]:
 
 def replies(w: World, article: str = "a1") -> list[tuple[str, str, int | None]]:
     with w.store() as uow:
-        return [(r.author_name, r.text, r.prompt) for d in uow.discussions.archived(article) for r in d.replies]
+        return [
+            (r.author_name, r.text, r.prompt) for d in uow.discussions.archived(article) for r in d.replies
+        ]
 
 
 async def test_replies_take_their_prompt_from_the_reply_chain(world: World) -> None:
@@ -166,7 +168,9 @@ async def test_replies_arriving_together_share_one_commit_and_all_are_stored(wor
 
     type(store()).commit = counting_commit  # type: ignore[method-assign]
     try:
-        await asyncio.gather(*(world.say(Member(f"u{i}", f"U{i}"), f"reply {i}", reply_to=p1) for i in range(200)))
+        await asyncio.gather(
+            *(world.say(Member(f"u{i}", f"U{i}"), f"reply {i}", reply_to=p1) for i in range(200))
+        )
     finally:
         type(store()).commit = real_commit  # type: ignore[method-assign]
     assert len(replies(world)) == 200

@@ -55,13 +55,34 @@ class GroupCase:
 
 CASES = (
     # 08:00 in Shanghai is 00:00 UTC all year: Friday 24 October … Tuesday 4 November.
-    GroupCase("shanghai", "08:00 Asia/Shanghai daily", ("2025-10-30",), frozenset(range(7)), date(2025, 10, 24), date(2025, 11, 4)),
+    GroupCase(
+        "shanghai",
+        "08:00 Asia/Shanghai daily",
+        ("2025-10-30",),
+        frozenset(range(7)),
+        date(2025, 10, 24),
+        date(2025, 11, 4),
+    ),
     # 01:30 in London, Friday to Monday: on Sunday 26 October 01:30 happens twice (one post, at the
     # first); Monday 3 November is the last (Tuesday 4 is not a posting day).
-    GroupCase("london", "01:30 Europe/London fri-mon", ("2025-11-01",), frozenset({4, 5, 6, 0}), date(2025, 10, 24), date(2025, 11, 3)),
+    GroupCase(
+        "london",
+        "01:30 Europe/London fri-mon",
+        ("2025-11-01",),
+        frozenset({4, 5, 6, 0}),
+        date(2025, 10, 24),
+        date(2025, 11, 3),
+    ),
     # 01:30 in New York, Sunday to Thursday: Thursday 23 October (05:30 UTC) is before START, so the
     # first is Sunday 26; 01:30 happens twice on Sunday 2 November; Tuesday 4 (06:30 UTC) is the last.
-    GroupCase("newyork", "01:30 America/New_York sun-thu", ("2025-10-28",), frozenset({6, 0, 1, 2, 3}), date(2025, 10, 26), date(2025, 11, 4)),
+    GroupCase(
+        "newyork",
+        "01:30 America/New_York sun-thu",
+        ("2025-10-28",),
+        frozenset({6, 0, 1, 2, 3}),
+        date(2025, 10, 26),
+        date(2025, 11, 4),
+    ),
 )
 
 
@@ -122,7 +143,9 @@ def test_every_group_posts_exactly_once_per_due_local_date(two_databases: tuple[
             name, *args = ["schedule", *case.schedule.split()]
             await a.handle(CommandEvent(chat=chat, at=clock.now(), author=ADMIN, name=name, args=tuple(args)))
             for day in case.skips:
-                await a.handle(CommandEvent(chat=chat, at=clock.now(), author=ADMIN, name="skip", args=(day,)))
+                await a.handle(
+                    CommandEvent(chat=chat, at=clock.now(), author=ADMIN, name="skip", args=(day,))
+                )
 
     asyncio.run(set_up())
     with SqlUnitOfWorkFactory(db_a)() as uow:
@@ -162,6 +185,7 @@ def test_every_group_posts_exactly_once_per_due_local_date(two_databases: tuple[
     assert crashed
 
     queue = [f"n{i:02d}" for i in range(ARTICLES)]
+    senders: set[str] = set()
     with SqlUnitOfWorkFactory(db_a)() as uow:
         for case in CASES:
             postings = uow.postings.for_group(group_ids[case.chat])
@@ -171,12 +195,20 @@ def test_every_group_posts_exactly_once_per_due_local_date(two_databases: tuple[
             assert all(p.status is PostingStatus.DONE for p in postings), case.chat  # none missed, none stuck
             # Each article once, in queue order.
             assert [p.article_id for p in done] == queue[: len(done)]
+            senders |= {p.owner.split("-")[0] for p in postings}
+    assert senders == {"a", "b"}  # both instances did part of the work
 
     # On the chat: every brief and every prompt exactly once.
     counts = Counter((s.chat.chat_id, s.doc.plain) for s in platform.sent)
     assert max(counts.values()) == 1
     for case in CASES:
-        briefs = [s for s in platform.sent if s.chat.chat_id == case.chat and s.doc.plain.startswith("Headline of")]
+        briefs = [
+            s for s in platform.sent if s.chat.chat_id == case.chat and s.doc.plain.startswith("Headline of")
+        ]
         assert len(briefs) == len(case.expected())
-        prompts = [s for s in platform.sent if s.chat.chat_id == case.chat and s.doc.plain.startswith("Discussion prompt")]
+        prompts = [
+            s
+            for s in platform.sent
+            if s.chat.chat_id == case.chat and s.doc.plain.startswith("Discussion prompt")
+        ]
         assert len(prompts) == 2 * len(case.expected())

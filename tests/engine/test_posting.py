@@ -92,7 +92,9 @@ async def test_a_crash_mid_posting_resumes_at_the_first_unsent_message(world: Wo
     assert len(world.platform.sent) == 2
     # A new process on the same database, another instance id.
     restarted = build_world(
-        now=world.clock.now(), articles=[make_article("a1"), make_article("a2")], store=world.store,
+        now=world.clock.now(),
+        articles=[make_article("a1"), make_article("a2")],
+        store=world.store,
         config=EngineConfig(instance_id="two", default_lang="en"),
     )
     restarted.platform = world.platform
@@ -122,7 +124,9 @@ async def test_chat_gone_pauses_the_group_with_the_reason_and_resume_finishes_th
     await world.command("/resume")
     world.advance(hours=2)
     await world.engine.sweep()
-    assert [t.splitlines()[-1] for t in world.platform.texts()[1:]] == [f"Prompt {n} of a1?" for n in (1, 2, 3)]
+    assert [t.splitlines()[-1] for t in world.platform.texts()[1:]] == [
+        f"Prompt {n} of a1?" for n in (1, 2, 3)
+    ]
 
 
 async def test_chat_moved_follows_the_new_id_and_retries(world: World) -> None:
@@ -216,7 +220,9 @@ async def test_each_group_gets_each_article_once_in_queue_order() -> None:
     for day in range(3, 9):
         w.clock.current = utc(2025, 3, day, 9, 0)
         await w.engine.sweep()
-    headlines = [(s.chat.chat_id, s.doc.plain.split("\n")[0]) for s in w.platform.sent if "Headline" in s.doc.plain]
+    headlines = [
+        (s.chat.chat_id, s.doc.plain.split("\n")[0]) for s in w.platform.sent if "Headline" in s.doc.plain
+    ]
     assert [h for c, h in headlines if c == "c1"] == ["Headline of x3", "Headline of x0", "Headline of x2"]
     assert [h for c, h in headlines if c == "c2"] == [f"Headline of x{i}" for i in (3, 0, 1, 2)]
 

@@ -116,7 +116,9 @@ def test_days_of_week_and_skip_dates() -> None:
     assert nxt is not None and nxt.local_date == date(2025, 1, 9)
 
 
-zones = st.sampled_from(["Asia/Shanghai", LONDON, "America/New_York", "Australia/Lord_Howe", "Pacific/Apia", "UTC"])
+zones = st.sampled_from(
+    ["Asia/Shanghai", LONDON, "America/New_York", "Australia/Lord_Howe", "Pacific/Apia", "UTC"]
+)
 
 
 @settings(max_examples=150, deadline=None)

@@ -38,7 +38,12 @@ def sql_world(db: Engine, *, instance: str = "one", clock: FakeClock | None = No
     clock = clock or FakeClock(utc(2025, 3, 3))
     store = SqlUnitOfWorkFactory(db)
     articles = ArticleStore(db)
-    core = Core(uow=store, articles=articles, clock=clock, config=EngineConfig(instance_id=instance, default_lang="en"))
+    core = Core(
+        uow=store,
+        articles=articles,
+        clock=clock,
+        config=EngineConfig(instance_id=instance, default_lang="en"),
+    )
     engine = Core_Engine(core)
     platform = RecordingPlatform()
     engine.register_platform(platform)
@@ -57,12 +62,18 @@ async def test_a_slot_and_an_article_are_claimed_once(db: Engine) -> None:
     gid = w.group().id
     store = SqlUnitOfWorkFactory(db)
     with store() as uow:
-        first = uow.postings.claim(_posting(gid, "2025-03-03", "a1"), Discussion(0, "a1", gid, None, w.clock.now()))
+        first = uow.postings.claim(
+            _posting(gid, "2025-03-03", "a1"), Discussion(0, "a1", gid, None, w.clock.now())
+        )
         assert first is not None
         uow.commit()
     with store() as uow:
-        again = uow.postings.claim(_posting(gid, "2025-03-03", "a2"), Discussion(0, "a2", gid, None, w.clock.now()))
-        same_article = uow.postings.claim(_posting(gid, "x", "a1"), Discussion(0, "a1", gid, None, w.clock.now()))
+        again = uow.postings.claim(
+            _posting(gid, "2025-03-03", "a2"), Discussion(0, "a2", gid, None, w.clock.now())
+        )
+        same_article = uow.postings.claim(
+            _posting(gid, "x", "a1"), Discussion(0, "a1", gid, None, w.clock.now())
+        )
         assert again is None and same_article is None
         # A lost claim leaves the rest of the transaction usable.
         assert uow.postings.record_missed(gid, "2025-03-04", date(2025, 3, 4), w.clock.now(), "late")

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import cache
 from pathlib import Path
+
+from hypothesis import given, settings
 
 from bot.render import catalogs
 from bot.render.i18n import Lang, convert_article_text, parse_lang, translator
+from tests.render.render_strategies import visible_text
 
 
 def test_labels_come_in_each_language() -> None:
@@ -77,3 +82,16 @@ def test_update_adds_new_messages_keeps_translations_and_drops_gone_ones(tmp_pat
     before = po.read_bytes()
     catalogs.update(root=tmp_path, locale_dir=locale)
     assert po.read_bytes() == before
+
+
+@cache
+def _s2tw() -> Callable[[str], str]:
+    import opencc
+
+    return opencc.OpenCC("s2tw").convert
+
+
+@settings(max_examples=200, deadline=None)
+@given(visible_text)
+def test_the_two_step_conversion_equals_opencc_s2tw(text: str) -> None:
+    assert convert_article_text(text, Lang.ZH_HANT) == _s2tw()(text)

@@ -11,7 +11,7 @@ from adapters.telegram.format import TelegramFormatter
 from bot.model import Article
 from bot.render import views
 from bot.render.document import Document, Mention
-from bot.render.i18n import Lang
+from bot.render.i18n import Lang, convert_article_text
 from bot.render.views import Part, brief_document, page_count, prompt_documents, text_page
 from tests.render.render_checks import check_telegram, discord_problems
 
@@ -94,3 +94,11 @@ def test_a_zh_hant_group_reads_the_sample_in_traditional_script(article: Article
     traditional = text_page(article, Part.TRANSLATION, 1, lang=Lang.ZH_HANT, formatter=FORMATTERS["telegram"])
     assert simplified.body[0].plain != traditional.body[0].plain
     assert len(simplified.body[0].plain) == len(traditional.body[0].plain)
+
+
+def test_the_sample_converts_exactly_as_opencc_s2tw_would(article: Article) -> None:
+    import opencc
+
+    s2tw = opencc.OpenCC("s2tw").convert
+    texts = [b.text for b in article.translation] + [article.brief.verdict, article.title]
+    assert [convert_article_text(t, Lang.ZH_HANT) for t in texts] == [s2tw(t) for t in texts]

@@ -116,6 +116,14 @@ def test_a_mapped_member_is_mentioned_next_to_their_audience() -> None:
     )
 
 
+def test_a_persona_is_found_whichever_script_names_the_audience() -> None:
+    ann = Mention("4242", "Ann")
+    for name in ("投资", "投資"):
+        doc = brief_document(ARTICLE, lang=Lang.ZH_HANT, personas={name: ann})
+        note = next(p for p in doc.paras if p.plain.startswith("對投資"))
+        assert any(s.mention == ann for s in note.spans)
+
+
 def test_a_zh_hant_group_reads_the_brief_and_labels_in_traditional() -> None:
     doc = brief_document(ARTICLE, lang=Lang.ZH_HANT)
     assert doc.paras[1].plain == "這是結論，說明為什麼。"
@@ -285,3 +293,13 @@ def _check_pages(article: Article, platform: str, lang: Lang, part: Part) -> Non
         if formatter.fits(Document((header, *group))):
             assert len(on_pages) == 1 and whole, "a unit that fits on one page was split"
     assert k == len(pieces)
+
+
+def test_a_very_long_title_is_shortened_in_page_headers() -> None:
+    title = "很长的标题👨‍👩‍👧" * 200
+    article = _article(title=title)
+    header = text_page(article, Part.ORIGINAL, 1, lang="en", formatter=TELEGRAM).doc.paras[0]
+    shown = header.spans[0].text
+    assert len(shown) <= views.HEADER_TITLE_LENGTH + 1 and shown.endswith("…")
+    assert title.startswith(shown[:-1])
+    assert shown[:-1].endswith(("题", "👨‍👩‍👧"))  # never half an emoji sequence

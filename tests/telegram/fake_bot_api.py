@@ -907,17 +907,6 @@ class FakeBotApi:
         if window is not None:
             window.add(now)
 
-    def _bot_message(
-        self,
-        chat: FakeChat,
-        extra: dict[str, Any],
-        *,
-        thread_id: int | None,
-        reply_to: int | None,
-    ) -> dict[str, Any]:
-        message = self._store(chat, self.bot, extra, reply_to=reply_to, thread_id=thread_id)
-        return message
-
     # ------------------------------------------------------------------ Bot API methods
 
     async def _api_getMe(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -1077,7 +1066,7 @@ class FakeBotApi:
         if markup is not None:
             extra["reply_markup"] = markup
         self._rate_limit(chat)
-        return self._bot_message(chat, extra, thread_id=thread_id, reply_to=reply_to)
+        return self._store(chat, self.bot, extra, reply_to=reply_to, thread_id=thread_id)
 
     async def _api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
         def content() -> dict[str, Any]:

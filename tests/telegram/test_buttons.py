@@ -149,3 +149,28 @@ async def test_admin_buttons_are_checked_by_who_pressed(
     await recorder.wait_for(ButtonEvent, 2)
     await fake.wait_until(lambda: len(verdicts) == 2)
     assert sorted(verdicts) == [("Ann", True), ("Bo", False)]
+
+
+async def test_an_answer_with_a_link_is_never_squeezed_into_an_alert(
+    fake: FakeBotApi, adapter: TelegramAdapter, recorder: Recorder
+) -> None:
+    group = fake.add_group("readers")
+    ann = fake.add_user("Ann")
+    fake.add_private(ann)
+
+    async def archive_link(event: InboundEvent) -> None:
+        doc = Document(
+            (Para((Span("The archive: "), Span("open it", link="https://example.org/archive/x"))),)
+        )
+        await event.respond(doc, private=True)
+
+    recorder.react = archive_link
+    tabs = Document(
+        (Para((Span("brief"),)),), buttons=((Button("讨论归档", Action("tab", "a1", "archive")),),)
+    )
+    (message_id,) = await adapter.send(ChatRef("telegram", str(group.id)), tabs)
+    fake.press(group, int(message_id), ann)
+    await fake.wait_until(lambda: bool(fake.sent(ann.id)))
+    assert fake.sent(ann.id)[0]["entities"][0]["url"] == "https://example.org/archive/x"
+    await fake.wait_until(lambda: bool(fake.callback_answers))
+    assert fake.callback_answers[0]["show_alert"] is False

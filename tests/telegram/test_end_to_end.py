@@ -14,7 +14,7 @@ from sqlalchemy import Engine as Database
 
 from adapters.telegram.adapter import TelegramAdapter
 from adapters.telegram.pacing import Limits as PacingLimits
-from bot.app import build_engine
+from bot.app import build_engine, run
 from bot.config import Settings
 from bot.model import Article, BilingualPair, Block, BlockKind, Brief, KeyPoint, RelevanceNote
 from bot.protocol import ChatRef
@@ -25,7 +25,7 @@ from storage.articles import ArticleStore
 from storage.db import make_engine, upgrade
 from storage.discussions import load_archive
 from storage.unit_of_work import SqlUnitOfWorkFactory
-from tests.telegram.fake_bot_api import AdminRights, FakeBotApi, FakeChat, FakeUser
+from tests.telegram.fake_bot_api import AdminRights, Call, FakeBotApi, FakeChat, FakeUser
 
 PROMPTS = ("What would change your mind?", "Who gains the most?", "What should we try next?")
 START = datetime(2026, 6, 1, 6, 0, tzinfo=UTC)  # 14:00 in Shanghai; the default post time is 08:00 there
@@ -34,7 +34,9 @@ NEXT_POST = datetime(2026, 6, 2, 0, 0, 30, tzinfo=UTC)  # 08:00:30 in Shanghai, 
 
 def article(article_id: str = "e2e-article", paragraphs: int = 60) -> Article:
     english = [
-        Block(BlockKind.PARAGRAPH, f"Paragraph {i}: " + "a sentence of the original article. " * 11 + "The end.")
+        Block(
+            BlockKind.PARAGRAPH, f"Paragraph {i}: " + "a sentence of the original article. " * 11 + "The end."
+        )
         for i in range(paragraphs)
     ]
     chinese = [Block(BlockKind.PARAGRAPH, f"第{i}段：" + "译文的一句话。" * 20) for i in range(paragraphs)]
@@ -179,6 +181,26 @@ async def test_a_forum_gets_a_topic_per_article_and_replies_there_are_attributed
     assert by_text["On the second prompt"].author_key == f"telegram:{ann.id}"
 
 
+async def test_a_topic_deleted_under_the_bot_falls_back_to_the_main_chat(world: World) -> None:
+    fake = world.fake
+    ada = fake.add_user("Ada")
+    forum = fake.add_group("Forum readers", forum=True, admins=[ada])
+    world.add_bot(forum, ada, admin=True, rights=AdminRights(can_manage_topics=True))
+    await eventually(lambda: fake.sent(forum))
+
+    def delete_new_topics(call: Call) -> None:  # an admin deletes the topic as soon as it appears
+        if call.method == "createForumTopic" and call.status == 200:
+            fake.delete_topic(forum, call.answer["result"]["message_thread_id"])
+
+    fake.on_call(delete_new_topics)
+    await world.post_time()
+    main_chat = [m for m in fake.sent(forum) if "message_thread_id" not in m]
+    shown = "\n".join(m["text"] for m in main_chat)
+    assert all(p in shown for p in PROMPTS)  # every prompt still went out, in the main chat
+    assert len(main_chat) >= 1 + 1 + len(PROMPTS) + 1  # greeting, brief, a notice, the prompts
+    assert fake.sent(forum, thread_id=next(iter(forum.topics))) == []
+
+
 def _replies(world: World, count: int) -> list[Any] | None:
     archive = load_archive(world.db, "e2e-article")
     if archive is None:
@@ -294,6 +316,7 @@ async def test_a_migrated_group_is_followed(world: World) -> None:
     assert world.group(fake.chats[quiet.migrated_to]).active
 
 
+@pytest.mark.slow
 async def test_a_burst_to_200_groups_loses_nothing(world: World) -> None:
     fake = world.fake
     chats = [fake.add_group(f"Group {n}") for n in range(200)]
@@ -305,3 +328,27 @@ async def test_a_burst_to_200_groups_loses_nothing(world: World) -> None:
     sent_calls = fake.calls_to("sendMessage")
     assert sum(c.status == 200 for c in sent_calls) == 200 * (1 + len(PROMPTS))
     assert fake.too_many_requests == world.adapter.pacer.too_many_requests  # any 429 was sent again
+
+
+async def test_atou_run_brings_up_the_telegram_adapter_from_settings(
+    fake: FakeBotApi, sqlite_url: str
+) -> None:
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        database_url=sqlite_url,
+        auto_upgrade=True,
+        health_port=0,
+        telegram_token=fake.token,
+        telegram_api_url=fake.base_url,
+    )
+    stop = asyncio.Event()
+    running = asyncio.create_task(run(settings, stop=stop, modules=("adapters.telegram",)))
+    ada = fake.add_user("Ada")
+    group = fake.add_group("Readers", admins=[ada])
+    await eventually(lambda: fake.calls_to("deleteWebhook"))  # polling starts right after
+    group.members[fake.bot.id].status = "left"
+    fake.set_bot_status(group, "member", by=ada)
+    await eventually(lambda: fake.sent(group))  # the greeting, from the engine through the adapter
+    assert ("all_chat_administrators", "zh") in fake.commands
+    stop.set()
+    assert await asyncio.wait_for(running, 20) == 0

@@ -153,5 +153,8 @@ async def test_start_in_private_brings_a_deep_linked_action(
         and button.chat == ChatRef("telegram", str(ann.id))
         and button.author.id == str(ann.id)
     )
-    (help_command,) = await recorder.wait_for(CommandEvent)
-    assert help_command.name == "help"
+    group = fake.add_group("readers")
+    fake.post(group, ann, "/start")
+    private_help, group_help = await recorder.wait_for(CommandEvent, 2)
+    assert private_help.name == group_help.name == "help"
+    assert group_help.chat == ChatRef("telegram", str(group.id))

@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import uvicorn
-from archive.builders import sample_archive, store_archive
+from tests.archive.builders import sample_archive, store_archive
 from sqlalchemy import Engine
-from starlette.applications import Starlette
+from starlette.types import ASGIApp
 
 from bot.config import Settings
 from bot.links import mint_archive_link
@@ -45,14 +45,14 @@ def settings(**changes: object) -> Settings:
     return Settings(**(values | changes))  # type: ignore[arg-type]
 
 
-def make_app(engine: Engine, **changes: object) -> Starlette:
+def make_app(engine: Engine, **changes: object) -> ASGIApp:
     return create_app(settings(**changes), DatabasePageData(engine))
 
 
 class Served:
     """A uvicorn server on 127.0.0.1 at a free port, run in a thread."""
 
-    def __init__(self, app: Starlette) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         config = uvicorn.Config(
             app, host="127.0.0.1", port=0, log_config=None, access_log=False, lifespan="off"
         )

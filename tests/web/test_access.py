@@ -12,13 +12,13 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 import pytest
-from archive.builders import HOSTILE, SCRIPT, article
+from tests.archive.builders import HOSTILE, SCRIPT, article
 from sqlalchemy import Engine
 
 from bot.web.headers import SECURITY_HEADERS
 from storage.articles import ArticleStore
 from storage.db import make_engine
-from web.conftest import GROUP, SECRET, Link, Served, make_app
+from tests.web.conftest import GROUP, SECRET, Link, Served, make_app
 
 TG_REPLY = "执行层确实在被自动化"
 DISCORD_REPLY = "A Discord reply, second day."
@@ -188,14 +188,16 @@ def test_healthz_reports_the_database(http: httpx.Client) -> None:
     assert_secure(response)
 
 
-def test_healthz_fails_when_the_database_is_unreachable() -> None:
+def test_an_unreachable_database_fails_health_and_pages_plainly(link: Link) -> None:
     # Nothing listens on port 9 of this machine: connecting fails at once.
     unreachable = make_engine("postgresql+psycopg://atou@127.0.0.1:9/atou")
     with Served(make_app(unreachable)) as url:
         response = httpx.get(f"{url}/healthz", timeout=15)
+        page = httpx.get(url + with_params(link("ai-rd")), timeout=15)
+    assert page.status_code == 500 and "127.0.0.1" not in page.text
+    assert_secure(page)
     assert response.status_code == 503
-    body = response.json()
-    assert body["status"] == "fail" and "OperationalError" in body["database"]
+    assert response.json() == {"status": "fail", "database": "unreachable (OperationalError)"}
 
 
 def test_the_access_log_never_holds_a_signature(

@@ -7,14 +7,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from archive.builders import HOSTILE, T0, DiscussionBuilder, store_archive
+from tests.archive.builders import HOSTILE, T0, DiscussionBuilder, store_archive
 from sqlalchemy import Engine
 
 from bot.archive.model import Archive
 from bot.formats import load_file
 from bot.model import Article
 from storage.articles import ArticleStore
-from web.conftest import Link
+from tests.web.conftest import Link
 
 CHROMIUM = "/usr/bin/chromium"
 pytestmark = [
