@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -19,7 +19,6 @@ from sqlalchemy import (
     UniqueConstraint,
     delete,
 )
-from sqlalchemy import insert as sa_insert
 from sqlalchemy import select as sa_select
 from sqlmodel import Field, Session, SQLModel, col, select
 
@@ -331,6 +330,11 @@ _REPLY_COLUMNS = (
 _SQLITE_TIME = (
     "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores DateTime in SQLite, so reads and comparisons agree
 )
+# Per dialect: the driver's parameter mark, and how it takes a moment.
+_DRIVER_STYLE: dict[str, tuple[str, Callable[[datetime], object]]] = {
+    "sqlite": ("?", lambda at: to_db(at).strftime(_SQLITE_TIME)),
+    "postgresql": ("%s", to_db),
+}
 
 
 def _insert_replies(session: Session, replies: Sequence[NewReply]) -> None:
@@ -340,62 +344,31 @@ def _insert_replies(session: Session, replies: Sequence[NewReply]) -> None:
     processing; a message delivered twice (a retried webhook) is stored once.
     """
     conn = session.connection()
-    dialect = conn.dialect.name
-    conflict = "ON CONFLICT (discussion_id, message_id) DO NOTHING"
-    if dialect == "sqlite":
-        sql = f"INSERT INTO replies ({_REPLY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0) {conflict}"
-        rows: list[tuple[Any, ...]] = [
-            (
-                r.discussion_id,
-                r.group_id,
-                r.author_key,
-                r.author_name,
-                r.text,
-                to_db(r.at).strftime(_SQLITE_TIME),
-                r.prompt,
-                r.message_id,
-                r.reply_to,
-            )
-            for r in replies
-        ]
-        conn.exec_driver_sql(sql, rows)
-    elif dialect == "postgresql":
-        sql = f"INSERT INTO replies ({_REPLY_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, false) {conflict}"
-        rows = [
-            (
-                r.discussion_id,
-                r.group_id,
-                r.author_key,
-                r.author_name,
-                r.text,
-                to_db(r.at),
-                r.prompt,
-                r.message_id,
-                r.reply_to,
-            )
-            for r in replies
-        ]
-        conn.exec_driver_sql(sql, rows)
-    else:
-        table = SQLModel.metadata.tables[ReplyRow.__tablename__]
-        conn.execute(
-            sa_insert(table),
-            [
-                {
-                    "discussion_id": r.discussion_id,
-                    "group_id": r.group_id,
-                    "author_key": r.author_key,
-                    "author_name": r.author_name,
-                    "text": r.text,
-                    "at": to_db(r.at),
-                    "prompt": r.prompt,
-                    "message_id": r.message_id,
-                    "reply_to": r.reply_to,
-                    "deleted": False,
-                }
-                for r in replies
-            ],
+    style = _DRIVER_STYLE.get(conn.dialect.name)
+    if style is None:
+        raise NotImplementedError(f"replies are stored in PostgreSQL or SQLite, not {conn.dialect.name}")
+    mark, moment = style
+    marks = ", ".join([mark] * len(_REPLY_COLUMNS.split(",")))
+    sql = (
+        f"INSERT INTO replies ({_REPLY_COLUMNS}) VALUES ({marks}) "
+        "ON CONFLICT (discussion_id, message_id) DO NOTHING"
+    )
+    rows: list[tuple[Any, ...]] = [
+        (
+            r.discussion_id,
+            r.group_id,
+            r.author_key,
+            r.author_name,
+            r.text,
+            moment(r.at),
+            r.prompt,
+            r.message_id,
+            r.reply_to,
+            False,
         )
+        for r in replies
+    ]
+    conn.exec_driver_sql(sql, rows)
 
 
 def load_archive(engine: Engine, article_id: str, *, group_key: str | None = None) -> Archive | None:

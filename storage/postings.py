@@ -180,7 +180,9 @@ class SqlPostingRepository:
         # One conditional UPDATE: of two instances racing for the same posting, one changes the row.
         free = col(PostingRow.lease_until) <= to_db(now)
         if gone is not None:
-            abandoned = and_(col(PostingRow.status) == PostingStatus.SENDING.value, col(PostingRow.owner) == gone)
+            abandoned = and_(
+                col(PostingRow.status) == PostingStatus.SENDING.value, col(PostingRow.owner) == gone
+            )
             free = or_(free, abandoned)
         result = self.session.execute(
             update(PostingRow)

@@ -20,11 +20,12 @@ from discord import app_commands
 
 from adapters.discord import events
 from adapters.discord.commands import ADMIN_COMMANDS, PAGED_COMMANDS, CatalogTranslator, register_commands
-from adapters.discord.errors import RETRY_DELAYS, with_retries
+from adapters.discord.errors import RETRY_DELAYS, count_rate_limits, with_retries
 from adapters.discord.format import DiscordFormatter, DiscordMessage
 from adapters.discord.interactions import ACK_SECONDS, InteractionReply
 from adapters.discord.views import ActionButton, edit_kwargs, persona_mentions, send_kwargs
 from bot.config import Settings
+from bot.observability import metrics
 from bot.protocol import (
     BotAdded,
     BotRemoved,
@@ -158,6 +159,7 @@ class AtouClient(discord.Client):
     # Gateway events ----------------------------------------------------------------------
 
     async def on_ready(self) -> None:
+        metrics.set_adapter_connected(events.PLATFORM, True)
         log.info("connected to Discord as %s in %d servers", self.user, len(self.guilds))
         if self.application_id is not None:
             invite = discord.utils.oauth_url(
@@ -166,6 +168,15 @@ class AtouClient(discord.Client):
             log.info("invite the bot to a server with %s", invite)
         if not self.content_access:
             log.warning("running without the Message Content intent: replies cannot be read or recorded")
+
+    async def on_resumed(self) -> None:
+        metrics.set_adapter_connected(events.PLATFORM, True)
+        log.info("the Discord connection is back")
+
+    async def on_disconnect(self) -> None:
+        # discord.py reconnects by itself; until it has, /healthz reports the adapter down.
+        metrics.set_adapter_connected(events.PLATFORM, False)
+        log.warning("disconnected from Discord; reconnecting")
 
     async def on_message(self, message: discord.Message) -> None:
         if not events.is_discussion_message(message):
@@ -353,6 +364,7 @@ class DiscordAdapter:
         self._delays = tuple(retry_delays)
         self._task: asyncio.Task[None] | None = None
         self.bot = self.make_client(message_content=True)
+        count_rate_limits()
 
     def make_client(self, *, message_content: bool) -> AtouClient:
         """A fresh client; sharded when `ATOU_DISCORD_SHARDS` is set (0 lets Discord choose)."""

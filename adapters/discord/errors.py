@@ -14,6 +14,8 @@ from typing import TypeVar
 
 import discord
 
+from adapters.discord.events import PLATFORM
+from bot.observability import metrics
 from bot.protocol import ChatGone, ChatRef, PlatformError, ThreadGone
 
 log = logging.getLogger(__name__)
@@ -25,6 +27,30 @@ RETRY_DELAYS: tuple[float, ...] = (2.0, 8.0)
 # JSON error codes (https://discord.com/developers/docs/topics/opcodes-and-status-codes)
 UNKNOWN_CHANNEL = 10003
 THREAD_ARCHIVED = 50083
+
+
+# discord.py waits out a 429 inside its HTTP client and says so in a warning of this logger, which
+# begins with these words (an answer too long to wait for is raised, and logged the same way). The
+# warnings are counted as long as the logger lets them through (ATOU_LOG_LEVEL up to WARNING).
+HTTP_LOGGER = "discord.http"
+RATE_LIMITED_NOTICE = "We are being rate limited."
+
+
+class _RateLimitCounter(logging.Filter):
+    """Counts discord.py's rate-limit notices in `atou_rate_limited`; lets every record through."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str) and record.msg.startswith(RATE_LIMITED_NOTICE):
+            metrics.record_rate_limited(PLATFORM)
+        return True
+
+
+_counter = _RateLimitCounter()
+
+
+def count_rate_limits() -> None:
+    """Count every 429 Discord answers from now on (idempotent)."""
+    logging.getLogger(HTTP_LOGGER).addFilter(_counter)
 
 
 def describe(exc: discord.HTTPException) -> str:

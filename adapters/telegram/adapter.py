@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import hashlib
 import logging
 import time
@@ -75,7 +76,7 @@ ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_membe
 MAX_CAPTION = 1024
 MAX_TOPIC_NAME = 128
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
-CONNECTIONS = 16
+CONNECTIONS = 32
 ADMIN_STATUSES = (ChatMember.ADMINISTRATOR, ChatMember.OWNER)
 
 T = TypeVar("T")
@@ -199,7 +200,7 @@ class TelegramAdapter:
             .token(token)
             .base_url(api_url)
             .rate_limiter(self.pacer)
-            # Few connections serve the paced flow well; a request waits for a free one.
+            # As many connections as Telegram lets messages go at once (30 a second); more wait for one.
             .request(self._transports[0])
             .get_updates_request(self._transports[1])
         )
@@ -332,10 +333,10 @@ class TelegramAdapter:
         task.add_done_callback(self._tasks.discard)
         if key is not None:
             self._handling[key] = task
-            task.add_done_callback(self._handled)
+            task.add_done_callback(functools.partial(self._handled, key))
 
-    def _handled(self, task: asyncio.Task[None]) -> None:
-        for key in [k for k, t in self._handling.items() if t is task]:
+    def _handled(self, key: tuple[str, str], task: asyncio.Task[None]) -> None:
+        if self._handling.get(key) is task:
             del self._handling[key]
 
     async def _run(

@@ -1,7 +1,8 @@
 """Answering an event: how `event.respond(doc, private=…, replace=…)` is done on Telegram.
 
 A message or command is answered in its chat (as a reply to it), or privately when asked for and
-the bot may write to the member. A button press is answered by editing the message in place
+the bot may write to the member; a page of text asked for privately by a member the bot may not
+write to yet becomes its heading and a "read privately" deep link, so the group is not flooded. A button press is answered by editing the message in place
 (paging), by a pop-up only the presser sees (a short answer with nothing to tap), by a private
 message, or — when the bot may not write to the member yet — by a deep link that opens the private
 chat and brings the same button there. Telegram wants every press answered exactly once.
@@ -10,6 +11,7 @@ chat and brings the same button there. Telegram wants every press answered exact
 from __future__ import annotations
 
 import logging
+import re
 from typing import TYPE_CHECKING, Any
 
 from telegram import CallbackQuery
@@ -18,7 +20,7 @@ from telegram.error import TelegramError
 from adapters.telegram.deeplink import start_link
 from adapters.telegram.refs import is_private
 from bot.protocol import ButtonEvent, ChatGone, ChatRef, Member, PlatformError
-from bot.render.document import Document
+from bot.render.document import Action, Button, Document
 
 if TYPE_CHECKING:
     from adapters.telegram.adapter import TelegramAdapter
@@ -26,6 +28,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_ALERT = 200  # characters Telegram shows in a callback answer
+PAGE_KIND = "page"
+TAB_KIND = "tab"
+PAGE_LABEL = re.compile(r"\s*\d+\s*/\s*\d+\s*")
 
 
 def fits_alert(doc: Document) -> bool:
@@ -33,6 +38,27 @@ def fits_alert(doc: Document) -> bool:
     plain = doc.plain.strip()
     tappable = any(span.link or span.mention for para in doc.paras for span in para.spans)
     return bool(plain) and len(plain) <= MAX_ALERT and not doc.buttons and not tappable
+
+
+def reading_action(doc: Document) -> Action | None:
+    """The button action that brings `doc` again, when it is a page of a text: its own page."""
+    pages = [b for row in doc.buttons for b in row if b.action is not None and b.action.kind == PAGE_KIND]
+    for button in pages:
+        if PAGE_LABEL.fullmatch(button.label):  # the "n/m" button stands for the page shown
+            return button.action
+    if pages and pages[0].action is not None:
+        first = pages[0].action
+        return Action(TAB_KIND, first.article_id, first.part)
+    return None
+
+
+def private_invitation(doc: Document, bot_username: str) -> Document | None:
+    """For a page of text: its heading and a button that opens the private chat with that page."""
+    action = reading_action(doc)
+    link = start_link(bot_username, action) if action is not None else None
+    if link is None or not doc.paras:
+        return None
+    return Document(doc.paras[:1], buttons=((Button(f"📖 @{bot_username}", url=link),),))
 
 
 class ChatReply:
@@ -50,7 +76,9 @@ class ChatReply:
         if private and self.author is not None and not is_private(self.chat):
             if await self.adapter.send_privately(self.author, doc):
                 return
-        # Not privately possible (the member never opened a chat with the bot): answer in the chat.
+            # The member never opened a chat with the bot: a text to read goes there by a deep
+            # link rather than into the group; anything else is answered in the chat.
+            doc = private_invitation(doc, self.adapter.me.username) or doc
         if not await self.adapter.deliver(self.chat, doc, reply_to=self.message_id):
             log.warning("an answer to %s was not delivered: the bot cannot post there", self.chat.key)
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 
 from bot.config import Settings
+from bot.links import article_page_url, mint_archive_link
 from bot.observability import metrics
 from bot.ports import ArticleSource, Clock, Liveness, SystemClock, UnitOfWorkFactory
 from bot.protocol import ChatGone, ChatMoved, ChatRef, Platform, ThreadGone
@@ -43,6 +44,7 @@ class EngineConfig:
     web_url: str | None = None
     secret_key: str | None = None
     link_ttl: timedelta = timedelta(days=30)
+    public_texts: bool = False
 
     @classmethod
     def from_settings(cls, settings: Settings, *, instance_id: str | None = None) -> EngineConfig:
@@ -57,6 +59,7 @@ class EngineConfig:
             web_url=settings.web_url or None,
             secret_key=secret or None,
             link_ttl=timedelta(days=settings.link_days),
+            public_texts=settings.public_texts,
         )
 
 
@@ -94,8 +97,8 @@ class Core:
     # chat drops its old keys.
     chats: dict[str, tuple[int, str | None]] = field(default_factory=dict)
     schedule_listeners: list[Callable[[], None]] = field(default_factory=list)
-    # Which instances are alive (None: none report, so a dead sender's posting waits for its lease).
-    # It must know this instance by `config.instance_id`.
+    # Which instances are alive, named as `config.instance_id` names this one (None: instances do not
+    # report, so a dead sender's posting waits for its lease to end).
     liveness: Liveness | None = None
 
     def platform(self, chat: ChatRef) -> Platform:
@@ -106,13 +109,28 @@ class Core:
 
     async def send(self, chat: ChatRef, doc: Document) -> list[str]:
         """Send through the chat's platform; the messages it confirms and a failure are counted."""
+        platform = self.platform(chat)
         try:
-            ids = await self.platform(chat).send(chat, doc)
+            ids = await platform.send(chat, doc)
         except Exception as exc:
             metrics.record_post_failure(chat.platform, failure_reason(exc))
             raise
         metrics.record_message_sent(chat.platform, len(ids))
         return ids
+
+    def page_link(self, group_key: str | None, article_id: str) -> str | None:
+        """The "open page" link of a brief: plain where the text tabs are public, otherwise signed for
+        the group (an unsigned link to a private page would only meet a 403); None without a web address."""
+        cfg = self.config
+        if cfg.web_url is None:
+            return None
+        if cfg.public_texts:
+            return article_page_url(cfg.web_url, article_id)
+        if cfg.secret_key is None or group_key is None:
+            return None
+        return mint_archive_link(
+            cfg.web_url, cfg.secret_key, group_key, article_id, now=self.clock.now(), ttl=cfg.link_ttl, tab="brief"
+        )
 
     def alive(self, now: datetime) -> dict[str, datetime] | None:
         """The live instances at `now`, each until when it counts as alive; this one always does.

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from bot.links import article_page_url
 from bot.model import Article
 from bot.observability import metrics
 from bot.ports import UnitOfWork
@@ -88,16 +87,17 @@ class Poster:
             recaps = uow.discussions.recaps_due()
             uow.commit()
         self._report_queues(mine, len(queue), had)
+        free = [p for p in held if p.free_at(alive) <= now]
+        free_later = min((at for p in held if (at := p.free_at(alive)) > now), default=None)
         for group_id, slot in due:
             await _logged(self.post(group_id, slot.key, slot.local_date), f"posting to group {group_id}")
-        free = [p for p in held if p.free_at(alive) <= now]
         if free:
             await _logged(self.resume(free), "resuming postings")
         if expired:
             await _logged(self.discussions.close(expired), "closing expired discussions")
         if recaps:
             await _logged(self.discussions.send_recaps(recaps), "sending recaps")
-        return min((at for p in held if (at := p.free_at(alive)) > now), default=None)
+        return free_later
 
     def _report_queues(self, mine: list[Group], queued: int, had: dict[int, int]) -> None:
         """Export each group's waiting articles; a group the bot left (or that moved) stops being exported."""
@@ -264,9 +264,7 @@ class Poster:
 
     def _documents(self, group: Group, article: Article) -> list[Document]:
         lang = messages.lang_of(group.lang)
-        page_url = (
-            article_page_url(self.core.config.web_url, article.id) if self.core.config.web_url else None
-        )
+        page_url = self.core.page_link(group.key, article.id)
         brief = brief_document(article, lang=lang, personas=group.personas, page_url=page_url)
         return [brief, *prompt_documents(article, lang=lang)]
 

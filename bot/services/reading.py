@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.links import article_page_url, mint_archive_link
+from bot.links import mint_archive_link
 from bot.model import Article
 from bot.protocol import ButtonEvent, CommandEvent, Platform
 from bot.render.document import Document
@@ -37,12 +37,11 @@ class Reading:
         article = self.current_article(group)
         if article is None:
             return messages.nothing_to_read_doc(lang)
-        web = self.core.config.web_url
         return brief_document(
             article,
             lang=messages.lang_of(lang),
             personas=group.personas if group is not None else {},
-            page_url=article_page_url(web, article.id) if web else None,
+            page_url=self.core.page_link(group.key if group is not None else None, article.id),
         )
 
     def text(self, platform: Platform, article: Article, part_name: str, number: int, lang: str) -> Document:
@@ -52,20 +51,22 @@ class Reading:
         return page.doc
 
     async def on_command(self, event: CommandEvent, group: Group | None, lang: str) -> None:
-        """`/brief`, `/bilingual [page]`, `/translation [page]`, `/original [page]`."""
+        """`/brief` for the chat; `/bilingual [page]`, `/translation [page]`, `/original [page]` for
+        the asker alone where the platform can (pages of text would flood the chat)."""
         if event.name == "brief":
             await event.respond(self.brief(group, lang))
             return
         number = _page_number(event.args)
         article = self.current_article(group)
         if article is None:
-            await event.respond(messages.nothing_to_read_doc(lang))
+            await event.respond(messages.nothing_to_read_doc(lang), private=True)
             return
         platform = self.core.platform(event.chat)
-        await event.respond(self.text(platform, article, event.name, number, lang))
+        await event.respond(self.text(platform, article, event.name, number, lang), private=True)
 
     async def on_button(self, event: ButtonEvent, group: Group | None, lang: str) -> None:
-        """A tab of the brief (a new message, private where possible) or a page turn (in place)."""
+        """A tab of the brief (a new message) or a page turn (in place), for the presser alone where
+        the platform can."""
         action = event.action
         if action.kind == TAB_KIND and action.part == ARCHIVE_TAB:
             await event.respond(self.archive(group, lang, action.article_id or None), private=True)
@@ -80,7 +81,8 @@ class Reading:
         if action.kind == TAB_KIND:
             await event.respond(self.text(platform, article, action.part, 1, lang), private=True)
         else:
-            await event.respond(self.text(platform, article, action.part, action.page, lang), replace=True)
+            page = self.text(platform, article, action.part, action.page, lang)
+            await event.respond(page, private=True, replace=True)
 
     def archive(self, group: Group | None, lang: str, article_id: str | None = None) -> Document:
         """How to read the group's archive: a signed link when the bot has a web address."""

@@ -12,12 +12,12 @@ import pytest
 from jsonschema import Draft202012Validator
 from typer.testing import CliRunner, Result
 
-from tests.archive.builders import sample_archive, store_archive
 from bot.archive.jsonfile import archive_schema
 from bot.cli.main import app
 from bot.formats.jsondoc import parse_json
 from bot.formats.native import parse_native
 from storage.db import make_engine, upgrade
+from tests.archive.builders import sample_archive, store_archive
 
 Atou = Callable[..., Result]
 

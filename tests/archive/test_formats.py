@@ -15,12 +15,12 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from markdown_it import MarkdownIt
 
-from tests.archive.builders import HOSTILE, SCRIPT, DiscussionBuilder, article, sample_archive
 from bot.archive.csvfile import COLUMNS
 from bot.archive.export import ARCHIVE_FORMATS, UnknownFormat, export_archive, export_filename
 from bot.archive.jsonfile import archive_schema
 from bot.archive.model import Archive
 from bot.archive.select import REDACTED_MENTION
+from tests.archive.builders import HOSTILE, SCRIPT, DiscussionBuilder, article, sample_archive
 
 # --- JSON -----------------------------------------------------------------------------------------
 

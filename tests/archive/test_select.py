@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.archive.builders import T0, DiscussionBuilder, article, sample_archive
 from bot.archive.export import ARCHIVE_FORMATS, export_archive
 from bot.archive.model import Archive
 from bot.archive.select import REDACTED_MENTION, Filters, select_archive
+from tests.archive.builders import T0, DiscussionBuilder, article, sample_archive
 
 
 def texts(archive: Archive) -> list[str]:

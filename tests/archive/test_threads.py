@@ -7,8 +7,8 @@ from dataclasses import replace
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.archive.builders import DiscussionBuilder
 from bot.archive.threads import MAX_DEPTH, thread_sections
+from tests.archive.builders import DiscussionBuilder
 
 PROMPTS = ("p1", "p2", "p3")
 

@@ -12,11 +12,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine
 
 from adapters.console.adapter import PLATFORM, ConsoleAdapter
 from bot.app import build_engine
 from bot.config import Settings
+from bot.observability import metrics
 from bot.protocol import ChatRef
 from bot.render.document import Document
 from bot.services.engine import Engine as EngineCore
@@ -157,3 +159,35 @@ async def test_edits_deletions_forget_and_optout_through_the_console(db: Engine,
     assert "Done: 1 of your replies were removed." in done
     archive = load_archive(db, "a1")
     assert archive is not None and "bob" not in {r.author_name for r in archive.discussions[0].replies}
+
+
+def scraped() -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """The samples of the /metrics text, by name and labels."""
+    text = metrics.render().decode()
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+
+
+async def test_the_metrics_text_counts_a_console_discussion(db: Engine, tmp_path: Path) -> None:
+    clock = FakeClock(utc(2025, 3, 3, 6, 0))
+    chat = await open_chat(db, clock, tmp_path)
+    console = (("platform", PLATFORM),)
+    before = scraped()
+    said = await chat.lines("ada: /postnow")
+    prompts = numbered(said, "Discussion prompt")
+    await chat.lines(
+        f"bob ^{prompts[0]}: yes", f"cy ^{prompts[1]}: no", f"bob ^{prompts[1]}: maybe", "dee: hi"
+    )
+    await chat.engine.sweep()
+    after = scraped()
+
+    def grew(name: str) -> float:
+        return after[(name, console)] - before.get((name, console), 0.0)
+
+    assert grew("atou_posts_sent_total") == 1
+    assert grew("atou_messages_sent_total") == 1 + len(prompts) == 4
+    assert grew("atou_replies_recorded_total") == 3  # dee's line answers nothing
+    assert after[("atou_queue_length", (("group", "console:demo"),))] == 1

@@ -105,10 +105,10 @@ def test_a_scripted_discussion_from_brief_to_export(tmp_path: Path) -> None:
     for number, prompt in zip((6, 7, 8), (1, 2, 3), strict=True):
         assert shown[number].startswith(f"Discussion prompt {prompt} of 3")
 
-    # Paging: /bilingual opened page 1 as #21; pressing ▶ turned it to page 2 in place.
-    assert re.search(r"\[#21\] [^\n]*\nBilingual · page 1 of 2", transcript)
-    assert shown[21].startswith("(edited) ") and "page 2 of 2" in shown[21]
-    assert "page 2 of 2" in shown[23]
+    # Paging, for cy alone: /bilingual opened page 1 as #21; pressing ▶ turned it to page 2 in place.
+    assert re.search(r"\[#21\] \(to cy\) [^\n]*\nBilingual · page 1 of 2", transcript)
+    assert shown[21].startswith("(to cy) (edited) ") and "page 2 of 2" in shown[21]
+    assert shown[23].startswith("(to cy) ") and "page 2 of 2" in shown[23]
 
     # A member is refused an admin command; the admin closes with a recap.
     assert "(to bob) Only admins of this group can use /close; nothing was changed." in transcript

@@ -17,7 +17,16 @@ import pytest
 
 from adapters.discord.adapter import DiscordAdapter
 from bot.config import Settings
+from bot.observability import metrics
 from tests.discord.support import Recorder, make_settings
+
+
+@pytest.fixture(autouse=True)
+def no_adapters_known() -> Iterator[None]:
+    """The client reports its connection to the process's metrics: no test leaves a state behind."""
+    metrics.forget_adapters()
+    yield
+    metrics.forget_adapters()
 
 
 @pytest.fixture

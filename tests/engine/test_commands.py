@@ -9,6 +9,7 @@ import pytest
 
 from bot.links import verify_archive_token
 from bot.protocol import BotAdded, ChatAccess, ChatRef, Member
+from bot.render.document import Document
 from bot.services.core import EngineConfig
 from bot.services.messages import ADMIN_COMMANDS, MEMBER_COMMANDS
 from tests.engine.conftest import World, build_world, make_article
@@ -181,6 +182,29 @@ async def test_archive_explains_exports_without_a_web_address_and_links_with_one
         "s3cret", "a1", "fake:c1", query["exp"], query["sig"].replace("%3D", "="), now=w2.clock.now()
     )
     assert grant.expires - w2.clock.now() == timedelta(days=30)
+
+
+def _brief_links(doc: Document) -> list[str]:
+    return [b.url for row in doc.buttons for b in row if b.url] + [
+        s.link for p in doc.paras for s in p.spans if s.link
+    ]
+
+
+async def test_the_briefs_open_page_link_is_signed_for_the_group_unless_texts_are_public() -> None:
+    private = EngineConfig(instance_id="x", default_lang="en", web_url="https://read.example", secret_key="k")
+    w = await joined(build_world(now=utc(2025, 3, 3), articles=[make_article("a1")], config=private))
+    await w.command("/postnow")
+    [link] = _brief_links(w.platform.sent[0].doc)
+    query = dict(part.split("=", 1) for part in link.split("?", 1)[1].split("&"))
+    assert link.startswith("https://read.example/a/a1?") and query["tab"] == "brief"
+    verify_archive_token("k", "a1", "fake:c1", query["exp"], query["sig"].replace("%3D", "="), now=w.clock.now())
+
+    public = EngineConfig(
+        instance_id="x", default_lang="en", web_url="https://read.example", secret_key="k", public_texts=True
+    )
+    w2 = await joined(build_world(now=utc(2025, 3, 3), articles=[make_article("a1")], config=public))
+    await w2.command("/postnow")
+    assert _brief_links(w2.platform.sent[0].doc) == ["https://read.example/a/a1"]
 
 
 async def test_export_sends_the_file_with_every_reply(world: World) -> None:

@@ -186,7 +186,15 @@ async def test_tabs_and_pages_of_the_text(world: World) -> None:
     assert private and not replace
     assert "Paragraph 0 of a1 in English." in page_doc.plain and "a1 的第 0 段中文。" in page_doc.plain
     await world.press(Action(kind="page", article_id="a1", part="original", page=1), author=BOB)
-    doc, _, replace = world.responses.items[-1]
-    assert replace and "Paragraph 2 of a1 in English." in doc.plain
+    doc, private, replace = world.responses.items[-1]
+    assert private and replace and "Paragraph 2 of a1 in English." in doc.plain
     await world.press(tabs["archive"], author=BOB)
     assert "still open" in world.responses.last
+    # The text commands answer the asker alone too (where the platform can); the brief is for all.
+    for command in ("/bilingual", "/translation 1", "/original 9"):
+        await world.command(command, author=BOB)
+        doc, private, replace = world.responses.items[-1]
+        assert private and not replace and "a1" in doc.plain
+    await world.command("/brief", author=BOB)
+    doc, private, _ = world.responses.items[-1]
+    assert not private and doc.plain.startswith("Headline of a1")

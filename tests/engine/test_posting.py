@@ -3,7 +3,10 @@ platform errors, and an empty queue is reported once."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import asyncio
+from datetime import datetime, timedelta
+
+import pytest
 
 from bot.protocol import BotAdded, ChatGone, ChatMoved, ChatRef, Member, PlatformError, ThreadGone
 from bot.services.core import EngineConfig
@@ -108,6 +111,68 @@ async def test_a_crash_mid_posting_resumes_at_the_first_unsent_message(world: Wo
     assert [t.splitlines()[-1] for t in texts[1:]] == [f"Prompt {n} of a1?" for n in (1, 2, 3)]
     [posting] = restarted.postings()
     assert posting.status is PostingStatus.DONE and posting.owner == "two"
+
+
+def restart_as(world: World, instance: str, heartbeats: dict[str, datetime]) -> World:
+    """Another process on the same store and platform, told which instances report alive (and until when)."""
+    other = build_world(
+        now=world.clock.now(),
+        articles=[make_article("a1"), make_article("a2")],
+        store=world.store,
+        config=EngineConfig(instance_id=instance, default_lang="en"),
+    )
+    other.clock = world.clock
+    other.core.clock = world.clock
+    other.core.liveness = lambda now: {name: until for name, until in heartbeats.items() if until > now}
+    other.platform = world.platform
+    other.engine.register_platform(world.platform)
+    return other
+
+
+async def crash_after_the_first_prompt(world: World) -> None:
+    await join(world)
+    world.platform.failures = [None, None, Crash()]
+    with pytest.raises(Crash):
+        await world.command("/postnow")
+    assert len(world.platform.sent) == 2
+
+
+async def test_a_dead_senders_posting_is_taken_over_once_it_no_longer_reports_alive(world: World) -> None:
+    await crash_after_the_first_prompt(world)
+    heartbeats = {"one": world.clock.now() + timedelta(seconds=30)}  # its last report counts for 30 s
+    two = restart_as(world, "two", heartbeats)
+    again = await two.engine.sweep()
+    assert len(world.platform.sent) == 2  # its sender may still be alive
+    assert again == heartbeats["one"]  # the sweep asks to come back as soon as that is no longer so
+    world.clock.current = again
+    assert await two.engine.sweep() is None
+    assert [t.splitlines()[-1] for t in world.platform.texts()[1:]] == [
+        f"Prompt {n} of a1?" for n in (1, 2, 3)
+    ]
+    [posting] = two.postings()
+    assert posting.status is PostingStatus.DONE and posting.owner == "two"
+    assert posting.lease_until > world.clock.now()  # long before the dead sender's lease ran out
+
+
+async def test_a_live_senders_lease_is_honoured_and_its_posting_finished_by_one_instance(
+    world: World,
+) -> None:
+    await crash_after_the_first_prompt(world)  # the sender stalls (its process lives on)
+    heartbeats = {"one": world.clock.now() + timedelta(seconds=30)}
+    two = restart_as(world, "two", heartbeats)
+    three = restart_as(world, "three", heartbeats)
+    for _ in range(11):  # "one" keeps reporting: nothing is taken from it while its lease runs
+        heartbeats["one"] = world.clock.now() + timedelta(seconds=30)
+        assert await two.engine.sweep() is not None
+        world.advance(seconds=10)
+    assert len(world.platform.sent) == 2
+    world.advance(seconds=15)  # two minutes without a message: the lease ends even though it is alive
+    heartbeats["one"] = world.clock.now() + timedelta(seconds=30)
+    heartbeats["two"] = heartbeats["three"] = world.clock.now() + timedelta(seconds=30)
+    await asyncio.gather(two.engine.sweep(), three.engine.sweep())
+    assert len(world.platform.sent) == 4
+    [posting] = two.postings()
+    assert posting.status is PostingStatus.DONE and posting.owner in ("two", "three")
 
 
 async def test_chat_gone_pauses_the_group_with_the_reason_and_resume_finishes_the_post(world: World) -> None:

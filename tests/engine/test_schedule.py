@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -10,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.scheduling.due import next_slot, plan, slots_between
-from bot.scheduling.runner import Scheduler, cron_trigger
+from bot.scheduling.runner import SWEEP_SECONDS, Scheduler, cron_trigger
 from bot.scheduling.schedule import (
     EVERY_DAY,
     Schedule,
@@ -188,5 +189,32 @@ async def test_scheduler_keeps_one_job_per_group_in_its_timezone() -> None:
         jobs = scheduler.jobs
         assert set(jobs) == {"sweep", "group-2"}
         assert str(jobs["group-2"].trigger.timezone) == LONDON
+    finally:
+        scheduler.shutdown()
+
+
+async def test_a_sweep_that_knows_something_frees_up_sooner_brings_the_next_sweep_forward() -> None:
+    swept = asyncio.Event()
+    soon = datetime.now(UTC) + timedelta(seconds=5)
+
+    async def sweep() -> datetime | None:
+        swept.set()
+        return soon
+
+    async def nothing(*_: object) -> None:
+        return None
+
+    scheduler = Scheduler(schedules=list, wake=nothing, sweep=sweep, grace=timedelta(hours=6))
+    regular = datetime.now(UTC) + timedelta(seconds=SWEEP_SECONDS)
+    scheduler.start()
+    try:
+        await asyncio.wait_for(swept.wait(), 5)
+        for _ in range(100):  # the job ends just after the sweep returns
+            if scheduler.jobs["sweep"].next_run_time < regular - timedelta(seconds=30):
+                break
+            await asyncio.sleep(0.01)
+        assert abs(scheduler.jobs["sweep"].next_run_time - soon) < timedelta(milliseconds=1)
+        scheduler.sweep_by(soon + timedelta(hours=2))  # later than the next sweep: no change
+        assert abs(scheduler.jobs["sweep"].next_run_time - soon) < timedelta(milliseconds=1)
     finally:
         scheduler.shutdown()

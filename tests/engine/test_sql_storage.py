@@ -4,12 +4,14 @@ the core tests rely on from the in-memory fakes, plus the archive reader."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine
 
+from bot.app import build_engine
 from bot.archive.export import export_archive
+from bot.config import Settings
 from bot.protocol import BotAdded, ChatRef, DeleteEvent, EditEvent, Member
 from bot.services.core import Core, EngineConfig
 from bot.services.domain import Discussion, NewReply, Posting, PostingStatus
@@ -17,9 +19,10 @@ from bot.services.engine import Engine as Core_Engine
 from storage.articles import ArticleStore
 from storage.db import make_engine, upgrade
 from storage.discussions import highest_message_number, load_archive
+from storage.instances import ALIVE_WITHIN, InstanceStatus, report
 from storage.unit_of_work import SqlUnitOfWorkFactory
 from tests.engine.conftest import Responses, World, make_article
-from tests.engine.fakes import FakeClock, RecordingPlatform, utc
+from tests.engine.fakes import Crash, FakeClock, RecordingPlatform, utc
 
 BOB = Member("bob", "Bob")
 CY = Member("cy", "Cy")
@@ -85,12 +88,19 @@ async def test_a_slot_and_an_article_are_claimed_once(db: Engine) -> None:
             "2025-03-04",
         }
         assert uow.postings.progress(gid) == {"a1"}
+        assert uow.postings.progress_counts(["a1", "a2", "unknown"]) == {gid: 1}
         posting = first[0]
-        assert not uow.postings.take_over(posting.id, "other", w.clock.now(), w.clock.now())  # lease holds
-        later = w.clock.now() + timedelta(minutes=5)
-        assert [p.id for p in uow.postings.resumable(later)] == [posting.id]
+        now = w.clock.now()
+        assert [p.id for p in uow.postings.unfinished()] == [posting.id]
+        assert not uow.postings.take_over(posting.id, "other", now, now)  # the lease holds
+        assert not uow.postings.take_over(posting.id, "other", now, now, gone="not its sender")
+        later = now + timedelta(minutes=5)
         assert uow.postings.take_over(posting.id, "other", later, later + timedelta(minutes=2))
         assert not uow.postings.take_over(posting.id, "third", later, later)
+        # Its new sender died: the posting is taken from it before the lease ends, by one instance.
+        assert uow.postings.take_over(posting.id, "third", later, later + timedelta(minutes=2), gone="other")
+        assert not uow.postings.take_over(posting.id, "fourth", later, later, gone="other")
+        assert uow.postings.get(posting.id).owner == "third"  # type: ignore[union-attr]
         uow.commit()
 
 
@@ -172,3 +182,34 @@ async def test_console_message_numbers_continue_after_the_stored_ones(db: Engine
     highest = max(int(s.ids[0]) for s in w.platform.sent)
     assert highest_message_number(db, "console") == highest
     assert highest_message_number(db, "fake") == 0
+
+
+async def test_with_heartbeats_a_dead_senders_posting_is_resumed_without_waiting_for_its_lease(
+    db: Engine,
+) -> None:
+    dead = sql_world(db, instance="host:1")
+    await dead.send(BotAdded(chat=dead.chat, at=dead.clock.now(), title="Readers"))
+    report(db, heartbeat("host:1", dead.clock.now()))
+    dead.platform.sent.clear()  # the greeting
+    dead.platform.failures = [None, Crash()]  # the brief goes out, then the process is killed
+    with pytest.raises(Crash):
+        await dead.command("/postnow")
+    # Another instance, built as `atou run` builds it: it reports a heartbeat of its own.
+    settings = Settings(database_url="sqlite://", default_lang="en", _env_file=None)  # type: ignore[call-arg]
+    alive = build_engine(settings, db, clock=dead.clock, instance_id="host:2")
+    alive.register_platform(dead.platform)
+    dead.clock.advance(timedelta(seconds=20))
+    report(db, heartbeat("host:2", dead.clock.now()))
+    again = await alive.sweep()
+    assert len(dead.platform.sent) == 1  # host:1 reported 20 s ago: it may be alive still
+    assert again == utc(2025, 3, 3) + ALIVE_WITHIN
+    dead.clock.current = again
+    await alive.sweep()
+    assert len(dead.platform.sent) == 4  # the three prompts, 30 s after the kill (the lease was 2 min)
+    with SqlUnitOfWorkFactory(db)() as uow:
+        [posting] = uow.postings.for_group(dead.group().id)
+    assert posting.status is PostingStatus.DONE and posting.owner == "host:2"
+
+
+def heartbeat(name: str, at: datetime) -> InstanceStatus:
+    return InstanceStatus(name=name, version="test", started_at=at, seen_at=at, leader=False)

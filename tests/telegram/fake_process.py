@@ -7,7 +7,7 @@
 
 Commands go over a pipe and run in the fake's event loop: `groups` (n, bot_admin) → chat ids;
 `replies` (chat ids, per chat) → queues member replies to a bot message in each chat; `stats` →
-messages the bot sent per chat, 429s answered, updates pending; `reset_counts`.
+messages the bot sent per chat, 429s answered, updates pending; `reset_counts`; `forget_messages`.
 """
 
 from __future__ import annotations
@@ -70,6 +70,11 @@ def _command(fake: FakeBotApi, members: list[Any], command: str, *args: Any) -> 
         }
     if command == "reset_counts":
         fake.too_many_requests = 0
+        fake.calls.clear()
+        return None
+    if command == "forget_messages":  # keep the fake's state the same size from one run to the next
+        for chat in fake.chats.values():
+            chat.messages.clear()
         fake.calls.clear()
         return None
     raise ValueError(f"unknown command {command!r}")

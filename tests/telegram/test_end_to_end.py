@@ -21,6 +21,7 @@ from bot.protocol import ChatRef
 from bot.services import groups as group_service
 from bot.services.domain import Group
 from bot.services.engine import Engine
+from bot.services.messages import tr
 from storage.articles import ArticleStore
 from storage.db import make_engine, upgrade
 from storage.discussions import load_archive
@@ -233,28 +234,49 @@ async def test_replies_to_prompts_and_their_edits_are_archived(world: World) -> 
     assert edited[0].history == ("Prices, mostly",)
 
 
-async def test_paging_through_the_bilingual_text_with_buttons(world: World) -> None:
+def _buttons(message: dict[str, Any]) -> list[dict[str, str]]:
+    return [b for row in message.get("reply_markup", {}).get("inline_keyboard", []) for b in row]
+
+
+async def test_paging_through_the_bilingual_text_privately_with_buttons(world: World) -> None:
     fake = world.fake
     ada, ann = fake.add_user("Ada"), fake.add_user("Ann")
     group = fake.add_group("Readers", admins=[ada], members=[ann])
     world.add_bot(group, ada)
     await eventually(lambda: fake.sent(group))
+    private = fake.add_private(ann)  # Ann has talked to the bot before
     fake.post(group, ann, "/bilingual")
-    page = dict((await eventually(lambda: [m for m in fake.sent(group) if "Paragraph 0" in m["text"]]))[0])
-    labels = [b["text"] for row in page["reply_markup"]["inline_keyboard"] for b in row]
-    forward = next(
-        b["callback_data"]
-        for row in page["reply_markup"]["inline_keyboard"]
-        for b in row
-        if b.get("callback_data", "").endswith("|2|")
-    )
-    fake.press(group, page["message_id"], ann, forward)
-    await eventually(lambda: "Paragraph 0" not in group.messages[page["message_id"]]["text"])
-    turned = group.messages[page["message_id"]]
-    assert turned.get("edit_date") and turned["text"] != page["text"]
-    assert [b["text"] for row in turned["reply_markup"]["inline_keyboard"] for b in row] != labels
+    page = dict((await eventually(lambda: fake.sent(private)))[0])
+    assert "Paragraph 0" in page["text"] and len(fake.sent(group)) == 1  # not in the group
+    forward = next(b["callback_data"] for b in _buttons(page) if b.get("callback_data", "").endswith("|2|"))
+    fake.press(private, page["message_id"], ann, forward)
+    await eventually(lambda: "Paragraph 0" not in private.messages[page["message_id"]]["text"])
+    turned = private.messages[page["message_id"]]
+    assert turned.get("edit_date") and [b["text"] for b in _buttons(turned)] != [
+        b["text"] for b in _buttons(page)
+    ]
+    assert len(fake.sent(private)) == 1  # turned in place
     await eventually(lambda: fake.callback_answers)
-    assert len(fake.sent(group)) == 2  # greeting and the one page, turned in place
+
+
+async def test_a_member_the_bot_cannot_write_to_gets_a_read_privately_link(world: World) -> None:
+    fake = world.fake
+    ada, bo = fake.add_user("Ada"), fake.add_user("Bo")
+    group = fake.add_group("Readers", admins=[ada], members=[bo])
+    world.add_bot(group, ada)
+    await eventually(lambda: fake.sent(group))
+    fake.post(group, bo, "/translation 3")
+    invitation = (await eventually(lambda: fake.sent(group)[1:]))[0]
+    (button,) = _buttons(invitation)
+    assert (
+        button["url"].startswith("https://t.me/atou_test_bot?start=")
+        and "Paragraph" not in invitation["text"]
+    )
+    private = fake.add_private(bo)  # Bo opens the link and presses Start
+    fake.post(private, bo, "/start " + button["url"].split("start=")[1])
+    page = (await eventually(lambda: fake.sent(private)))[0]
+    assert "3/" in page["text"] and "译文" in page["text"]
+    assert len(fake.sent(group)) == 2  # the greeting and the one short invitation
 
 
 async def test_admin_commands_from_an_admin_a_member_and_an_anonymous_admin(world: World) -> None:
@@ -352,3 +374,27 @@ async def test_atou_run_brings_up_the_telegram_adapter_from_settings(
     assert ("all_chat_administrators", "zh") in fake.commands
     stop.set()
     assert await asyncio.wait_for(running, 20) == 0
+
+
+async def test_status_tells_whether_the_bot_sees_every_message(world: World) -> None:
+    fake = world.fake
+    ada, ann = fake.add_user("Ada"), fake.add_user("Ann")
+    member_group = fake.add_group("Bot as member", admins=[ada], members=[ann])
+    admin_group = fake.add_group("Bot as admin", admins=[ada], members=[ann])
+    world.add_bot(member_group, ada)
+    world.add_bot(admin_group, ada, admin=True)
+    await eventually(lambda: fake.sent(member_group) and fake.sent(admin_group))
+    _ = tr(world.group(member_group).lang)
+    for chat in (member_group, admin_group):
+        fake.post(chat, ann, "/status")
+    await eventually(lambda: len(fake.sent(member_group)) == 2 and len(fake.sent(admin_group)) == 2)
+    sees_all = _("I see every message in this chat.")
+    assert sees_all in fake.sent(admin_group)[-1]["text"]
+    only_some = _(
+        "I see only commands, replies to my messages and mentions here (privacy mode): replies "
+        "to the prompts are recorded, other messages are not."
+    )
+    assert (
+        only_some in fake.sent(member_group)[-1]["text"]
+        and sees_all not in fake.sent(member_group)[-1]["text"]
+    )

@@ -16,9 +16,10 @@ from adapters.telegram.deeplink import action_of_payload, start_link, start_payl
 from adapters.telegram.errors import Kind, kind_of, neutral
 from adapters.telegram.pacing import SlidingWindow
 from adapters.telegram.plaintext import html_to_plain, plain_chunks
+from adapters.telegram.replies import private_invitation, reading_action
 from adapters.telegram.transport import AiohttpRequest
 from bot.protocol import ChatGone, ChatMoved, ThreadGone, encode_action
-from bot.render.document import Action
+from bot.render.document import Action, Button, Document, Para, Span
 
 fields = st.text(alphabet=st.characters(blacklist_characters="|", blacklist_categories=("Cs",)), max_size=12)
 
@@ -128,3 +129,26 @@ async def test_a_sliding_window_counts_a_message_until_period_after_its_answer()
     started = loop.time()
     await window.until_free()
     assert loop.time() - started >= 0.049
+
+
+def test_a_private_page_becomes_its_heading_and_a_link_to_the_same_page() -> None:
+    heading = Para((Span("Title · 双语对照 2/9"),))
+    page = Document(
+        (heading, Para((Span("the text of page 2"),))),
+        buttons=(
+            (
+                Button("◀", Action("page", "a1", "bilingual", 1)),
+                Button("2/9", Action("page", "a1", "bilingual", 2)),
+                Button("▶", Action("page", "a1", "bilingual", 3)),
+            ),
+        ),
+    )
+    invitation = private_invitation(page, "atou_bot")
+    assert invitation is not None and invitation.paras == (heading,)
+    ((button,),) = invitation.buttons
+    assert button.url is not None and action_of_payload(button.url.split("start=")[1]) == Action(
+        "page", "a1", "bilingual", 2
+    )
+    unlabelled = Document((heading,), buttons=((Button("▶", Action("page", "a1", "original", 2)),),))
+    assert reading_action(unlabelled) == Action("tab", "a1", "original")
+    assert private_invitation(Document((Para((Span("Only admins can do that."),)),)), "atou_bot") is None

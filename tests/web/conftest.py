@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import uvicorn
-from tests.archive.builders import sample_archive, store_archive
 from sqlalchemy import Engine
 from starlette.types import ASGIApp
 
@@ -19,6 +18,7 @@ from bot.links import mint_archive_link
 from bot.web.app import create_app
 from bot.web.data import DatabasePageData
 from storage.db import make_engine, upgrade
+from tests.archive.builders import sample_archive, store_archive
 
 SECRET = "web tests secret"
 GROUP = "telegram:-1001"

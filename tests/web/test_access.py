@@ -12,12 +12,12 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 import pytest
-from tests.archive.builders import HOSTILE, SCRIPT, article
 from sqlalchemy import Engine
 
 from bot.web.headers import SECURITY_HEADERS
 from storage.articles import ArticleStore
 from storage.db import make_engine
+from tests.archive.builders import HOSTILE, SCRIPT, article
 from tests.web.conftest import GROUP, SECRET, Link, Served, make_app
 
 TG_REPLY = "执行层确实在被自动化"

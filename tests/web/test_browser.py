@@ -7,13 +7,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.archive.builders import HOSTILE, T0, DiscussionBuilder, store_archive
 from sqlalchemy import Engine
 
 from bot.archive.model import Archive
 from bot.formats import load_file
 from bot.model import Article
 from storage.articles import ArticleStore
+from tests.archive.builders import HOSTILE, T0, DiscussionBuilder, store_archive
 from tests.web.conftest import Link
 
 CHROMIUM = "/usr/bin/chromium"
