@@ -6,6 +6,7 @@ no token is set. python-telegram-bot is imported only then, so the command line 
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -26,11 +27,15 @@ def create(settings: Settings, handler: EventHandler) -> TelegramAdapter | None:
         secret = (
             settings.telegram_webhook_secret.get_secret_value() if settings.telegram_webhook_secret else ""
         )
+        from storage.db import make_engine
+        from storage.updates import claim_update
+
         webhook = WebhookConfig(
             url=settings.telegram_webhook_url,
             secret=secret or derived_secret(token),
             listen=settings.telegram_listen,
             port=settings.telegram_port,
+            claim=functools.partial(claim_update, make_engine(settings.database_url)),
         )
     return TelegramAdapter(
         token,

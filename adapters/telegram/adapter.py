@@ -52,6 +52,7 @@ from adapters.telegram.refs import chat_id, is_private, thread_id
 from adapters.telegram.replies import ButtonReply, ChatReply
 from adapters.telegram.transport import AiohttpRequest
 from adapters.telegram.webhook import WebhookServer
+from bot.observability import metrics
 from bot.protocol import (
     ButtonEvent,
     ChatAccess,
@@ -91,6 +92,9 @@ class WebhookConfig:
     listen: str = "127.0.0.1"
     port: int = 8443
     max_connections: int = 40
+    # Takes an update id for this instance, False when another delivery took it first: behind a load
+    # balancer every instance may receive the same update (Telegram redelivers after a slow answer).
+    claim: Callable[[int], bool] | None = None
 
     @property
     def path(self) -> str:
@@ -290,6 +294,12 @@ class TelegramAdapter:
                 await asyncio.sleep(0.01)
 
     async def _accept_webhook(self, data: dict[str, Any]) -> None:
+        update_id = data.get("update_id")
+        claim = self.webhook.claim if self.webhook is not None else None
+        if claim is not None and isinstance(update_id, int) and not await asyncio.to_thread(claim, update_id):
+            metrics.record_duplicate_update(PLATFORM)
+            log.info("update %d was already taken by another delivery; dropped", update_id)
+            return
         await self.application.update_queue.put(Update.de_json(data, self.application.bot))
 
     # ------------------------------------------------------------------ inbound

@@ -24,6 +24,8 @@ from typing import Any
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
+from bot.observability import metrics
+
 log = logging.getLogger(__name__)
 
 # Methods that post a message: these are what Telegram's flood limits count.
@@ -187,6 +189,7 @@ class Pacer(BaseRateLimiter[None]):
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
                 self.too_many_requests += 1
+                metrics.record_rate_limited("telegram")
                 wait = retry_seconds(exc)
                 # Telegram does not say which limit it was, and another instance on the same token may
                 # be sending too: hold everything back for the time asked, as Telegram expects.

@@ -9,6 +9,7 @@ but whose id was not stored yet, is the one that can go out twice).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable
 from dataclasses import dataclass
@@ -41,6 +42,9 @@ log = logging.getLogger(__name__)
 
 # A chat that reports a new id again and again is not followed forever.
 MAX_MOVES = 3
+# Groups are posted side by side, each group's own slots in order: the adapters pace their sends to the
+# platform's limits, so a fan-out goes at the platform's rate rather than one message per round trip.
+POSTING_CONCURRENCY = 16
 
 
 class Outcome(StrEnum):
@@ -89,8 +93,11 @@ class Poster:
         self._report_queues(mine, len(queue), had)
         free = [p for p in held if p.free_at(alive) <= now]
         free_later = min((at for p in held if (at := p.free_at(alive)) > now), default=None)
+        by_group: dict[int, list[Slot]] = {}
         for group_id, slot in due:
-            await _logged(self.post(group_id, slot.key, slot.local_date), f"posting to group {group_id}")
+            by_group.setdefault(group_id, []).append(slot)
+        gate = asyncio.Semaphore(POSTING_CONCURRENCY)
+        await asyncio.gather(*(self._post_group(gid, slots, gate) for gid, slots in by_group.items()))
         if free:
             await _logged(self.resume(free), "resuming postings")
         if expired:
@@ -98,6 +105,11 @@ class Poster:
         if recaps:
             await _logged(self.discussions.send_recaps(recaps), "sending recaps")
         return free_later
+
+    async def _post_group(self, group_id: int, slots: list[Slot], gate: asyncio.Semaphore) -> None:
+        async with gate:
+            for slot in slots:
+                await _logged(self.post(group_id, slot.key, slot.local_date), f"posting to group {group_id}")
 
     def _report_queues(self, mine: list[Group], queued: int, had: dict[int, int]) -> None:
         """Export each group's waiting articles; a group the bot left (or that moved) stops being exported."""

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 import socket
 import traceback
 from collections.abc import Iterator
+from functools import partial
 
 import aiohttp
 import pytest
@@ -16,8 +18,11 @@ from adapters.telegram import create
 from adapters.telegram.adapter import DEFAULT_API_URL, TelegramAdapter, WebhookConfig, derived_secret
 from adapters.telegram.webhook import SECRET_HEADER, secret_matches
 from bot.config import Settings
+from bot.observability import metrics
 from bot.protocol import ChatRef, CommandEvent, MessageEvent, PlatformError
 from bot.render.document import text_document
+from storage.db import make_engine, upgrade
+from storage.updates import claim_update
 from tests.telegram.conftest import AdapterFactory, Recorder
 from tests.telegram.fake_bot_api import FakeBotApi
 
@@ -162,3 +167,42 @@ async def test_a_refused_token_is_reported_without_quoting_it(
     assert "BotFather" in shown and "W" * 35 not in shown
     assert "W" * 35 not in all_logs.getvalue()
     assert not adapter.application.running
+
+
+
+async def test_a_webhook_update_delivered_twice_is_handled_once(
+    fake: FakeBotApi, make_adapter: AdapterFactory, recorder: Recorder, sqlite_url: str
+) -> None:
+    """Behind a load balancer, instances share the database that says which update ids are taken."""
+    engine = make_engine(sqlite_url)
+    upgrade(engine)
+    port = free_port()
+    hook = WebhookConfig(
+        url=f"http://127.0.0.1:{port}/tg/updates", secret="s_1", port=port, claim=partial(claim_update, engine)
+    )
+    await make_adapter(webhook=hook)
+    group = fake.add_group("readers")
+    ann = fake.add_user("Ann")
+    update = {
+        "update_id": 42,
+        "message": {
+            "message_id": 999,
+            "date": 0,
+            "chat": {"id": group.id, "type": "supergroup", "title": "readers"},
+            "from": {"id": ann.id, "is_bot": False, "first_name": "Ann"},
+            "text": "/status",
+            "entities": [{"type": "bot_command", "offset": 0, "length": 7}],
+        },
+    }
+    duplicates = metrics.duplicate_updates.labels(platform="telegram")
+    before = duplicates._value.get()
+    async with aiohttp.ClientSession() as session:
+        for _ in range(2):
+            async with session.post(hook.url, json=update, headers={SECRET_HEADER: "s_1"}) as response:
+                assert response.status == 200
+    (command,) = await recorder.wait_for(CommandEvent)
+    await asyncio.sleep(0.3)  # room for a second, wrong, delivery to show up
+    assert command.name == "status" and command.message_id == "999"
+    assert [e for e in recorder.events if isinstance(e, CommandEvent)] == [command]
+    assert duplicates._value.get() == before + 1
+    engine.dispose()
