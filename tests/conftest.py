@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.postgres import pg_up, throwaway_database
+
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_PAGE = REPO.parent / "shared" / "seed" / "000_921efcdb88e63008.txt"
-PG_ADMIN_URL = os.environ.get("ATOU_TEST_PG", "postgresql://127.0.0.1:5432/test")
-
-
-def _pg_up() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 @pytest.fixture
@@ -40,18 +30,10 @@ def sqlite_url(tmp_path: Path) -> str:
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A SQLAlchemy URL for a new, empty PostgreSQL database, dropped afterwards."""
-    if not _pg_up():
+    if not pg_up():
         pytest.skip("PostgreSQL is not listening on 127.0.0.1:5432")
-    import psycopg
-
-    name = f"atou_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgresql+psycopg://127.0.0.1:5432/{name}"
-    finally:
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with throwaway_database() as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -197,17 +197,9 @@ def show_command(
     """Print an article: its brief, the bilingual text, the translation or the original."""
     from rich.console import Console
 
-    from bot.cli.db import fail, open_engine
-    from bot.config import Settings
-    from storage.articles import ArticleStore
+    from bot.cli.db import stored_article
 
-    engine = open_engine(Settings())
-    try:
-        article = ArticleStore(engine).get(article_id)
-    finally:
-        engine.dispose()
-    if article is None:
-        fail(f"No article with id {article_id!r} is stored; `atou articles` lists them.")
+    article = stored_article(article_id)
     if as_json:
         # `--json` alone gives the whole document, which `atou import` reads back.
         _write_json(_part_json(article, part))

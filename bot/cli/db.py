@@ -5,7 +5,8 @@ Heavy libraries (SQLAlchemy, Alembic, rich) are imported inside the functions: `
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NoReturn
+from collections.abc import Callable
+from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 import typer
 
@@ -13,6 +14,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from bot.config import Settings
+    from bot.model import Article
 
 db_app = typer.Typer(
     name="db",
@@ -20,6 +22,8 @@ db_app = typer.Typer(
     rich_markup_mode=None,
     no_args_is_help=True,
 )
+
+T = TypeVar("T")
 
 
 def fail(message: str) -> NoReturn:
@@ -44,22 +48,45 @@ def _unreachable(settings: Settings, exc: Exception) -> NoReturn:
     fail(f"Cannot open the database {shown_url(settings.database_url)}: {reason}")
 
 
+def _explained(settings: Settings, action: Callable[[], T]) -> T:
+    """`action()`; a schema it cannot work with or a database it cannot reach becomes a clear message
+    and exit 1."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from storage.db import SchemaError
+
+    try:
+        return action()
+    except SchemaError as exc:
+        fail(str(exc))
+    except (SQLAlchemyError, OSError) as exc:
+        _unreachable(settings, exc)
+
+
 def open_engine(settings: Settings) -> Engine:
     """The current database (`storage.db.open_database`), or a clear message and exit 1.
 
     Refuses a database whose schema is behind (unless ATOU_AUTO_UPGRADE is set) or was migrated by
     a newer atou, and a database that cannot be reached.
     """
-    from sqlalchemy.exc import SQLAlchemyError
+    from storage.db import open_database
 
-    from storage.db import SchemaError, open_database
+    return _explained(settings, lambda: open_database(settings))
 
+
+def stored_article(article_id: str) -> Article:
+    """The article stored under `article_id` in the current database, or a clear message and exit 1."""
+    from bot.config import Settings
+    from storage.articles import ArticleStore
+
+    engine = open_engine(Settings())
     try:
-        return open_database(settings)
-    except SchemaError as exc:
-        fail(str(exc))
-    except (SQLAlchemyError, OSError) as exc:
-        _unreachable(settings, exc)
+        article = ArticleStore(engine).get(article_id)
+    finally:
+        engine.dispose()
+    if article is None:
+        fail(f"No article with id {article_id!r} is stored; `atou articles` lists them.")
+    return article
 
 
 def _none(revisions: tuple[str, ...]) -> str:
@@ -70,22 +97,21 @@ def _none(revisions: tuple[str, ...]) -> str:
 def upgrade_command() -> None:
     """Migrate the database (ATOU_DATABASE_URL, default ./atou.db) to this version's schema."""
     from rich.console import Console
-    from sqlalchemy.exc import SQLAlchemyError
 
     from bot.config import Settings
-    from storage.db import SchemaError, current_revisions, ensure_current, make_engine
+    from storage.db import current_revisions, ensure_current, make_engine
 
     settings = Settings()
     url = shown_url(settings.database_url)
     engine = make_engine(settings.database_url)
-    try:
+
+    def migrate() -> tuple[tuple[str, ...], tuple[str, ...]]:
         before = current_revisions(engine)
         ensure_current(engine, auto_upgrade=True)
-        after = current_revisions(engine)
-    except SchemaError as exc:
-        fail(str(exc))
-    except (SQLAlchemyError, OSError) as exc:
-        _unreachable(settings, exc)
+        return before, current_revisions(engine)
+
+    try:
+        before, after = _explained(settings, migrate)
     finally:
         engine.dispose()
     out = Console(soft_wrap=True, highlight=False)
@@ -101,19 +127,14 @@ def upgrade_command() -> None:
 def status_command() -> None:
     """Show the database's schema revision and the one this version needs; exit 1 if they differ."""
     from rich.console import Console
-    from sqlalchemy.exc import SQLAlchemyError
 
     from bot.config import Settings
-    from storage.db import SchemaError, ensure_current, head_revisions, make_engine
+    from storage.db import ensure_current, head_revisions, make_engine
 
     settings = Settings()
     engine = make_engine(settings.database_url)
     try:
-        ensure_current(engine, auto_upgrade=False)
-    except SchemaError as exc:
-        fail(str(exc))
-    except (SQLAlchemyError, OSError) as exc:
-        _unreachable(settings, exc)
+        _explained(settings, lambda: ensure_current(engine, auto_upgrade=False))
     finally:
         engine.dispose()
     Console(soft_wrap=True, highlight=False).print(

@@ -126,19 +126,11 @@ def render_command(
 ) -> None:
     """Print exactly what the bot would send for a part of an article: Telegram text, parse mode and
     keyboard; Discord content, embeds and components; or the console's text."""
-    from bot.cli.db import fail, open_engine
-    from bot.config import Settings
-    from storage.articles import ArticleStore
+    from bot.cli.db import fail, stored_article
 
     if page is not None and part in (RenderPart.BRIEF, RenderPart.PROMPTS):
         fail(f"--page applies to bilingual, translation and original, not to {part.value}.")
-    engine = open_engine(Settings())
-    try:
-        article = ArticleStore(engine).get(article_id)
-    finally:
-        engine.dispose()
-    if article is None:
-        fail(f"No article with id {article_id!r} is stored; `atou articles` lists them.")
+    article = stored_article(article_id)
     formatter = _formatter(platform)
     docs, number, total = _documents(article, part, lang, formatter, page or 1)
     try:

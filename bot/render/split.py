@@ -148,15 +148,25 @@ def _longest_end(count: int, fits: Callable[[int], bool]) -> int | None:
     """The largest k < `count` whose piece fits (fitting is monotone in k), or None if none does.
 
     Gallops then bisects, so finding a piece of n characters costs O(n log n), not O(rest of text)."""
-    if not fits(0):
-        return None
-    good, step, bad = 0, 1, count
-    while good < count - 1:
-        probe = min(good + step, count - 1)
+    return _gallop(0, count - 1, fits) if fits(0) else None
+
+
+def _gallop(good: int, top: int, fits: Callable[[int], bool]) -> int:
+    """The largest k in `good`..`top` that fits, given that `good` fits and fitting is monotone:
+    gallops up (good+1, +2, +4, …) until a probe does not fit, then bisects."""
+    step, bad = 1, top + 1
+    while good < top:
+        probe = min(good + step, top)
         if not fits(probe):
             bad = probe
             break
         good, step = probe, step * 2
+    return _bisect(good, bad, fits)
+
+
+def _bisect(good: int, bad: int, fits: Callable[[int], bool]) -> int:
+    """The largest k in `good`..`bad`-1 that fits, given that `good` fits, `bad` does not and fitting
+    is monotone."""
     while bad - good > 1:
         mid = (good + bad) // 2
         if fits(mid):
@@ -226,19 +236,5 @@ def _longest_run(queue: list[tuple[Para, ...]], start: int, fits: Fits, guess: i
     available = len(queue) - start
     guess = min(max(guess, 1), available)
     if guess > 1 and not ok(guess):
-        good, bad = 1, guess
-    else:
-        good, bad, step = guess, available + 1, 1
-        while good < available:
-            probe = min(good + step, available)
-            if not ok(probe):
-                bad = probe
-                break
-            good, step = probe, step * 2
-    while bad - good > 1:
-        mid = (good + bad) // 2
-        if ok(mid):
-            good = mid
-        else:
-            bad = mid
-    return good
+        return _bisect(1, guess, ok)
+    return _gallop(guess, available, ok)

@@ -93,6 +93,12 @@ def say(text: str) -> Document:
     return Document((_p(text),))
 
 
+def _say(lang: str, msgid: str, /, **fields: object) -> Document:
+    """A one-paragraph message: `msgid` (marked with `N_`) in `lang`, its placeholders filled."""
+    text = tr(lang)(msgid)
+    return say(text.format(**fields) if fields else text)
+
+
 def explain(error: UserError | ScheduleError, lang: str) -> Document:
     _ = tr(lang)
     return say(_(error.template).format(**error.params))
@@ -134,20 +140,17 @@ def welcome_doc(lang: str) -> Document:
 
 
 def refusal(lang: str, command: str) -> Document:
-    _ = tr(lang)
-    return say(
-        _("Only admins of this group can use /{command}; nothing was changed.").format(command=command)
+    return _say(
+        lang, N_("Only admins of this group can use /{command}; nothing was changed."), command=command
     )
 
 
 def refusal_button(lang: str) -> Document:
-    _ = tr(lang)
-    return say(_("Only admins of this group can press this button; nothing was changed."))
+    return _say(lang, N_("Only admins of this group can press this button; nothing was changed."))
 
 
 def unknown_command(lang: str, name: str) -> Document:
-    _ = tr(lang)
-    return say(_("There is no command /{name}. /help lists the commands.").format(name=name))
+    return _say(lang, N_("There is no command /{name}. /help lists the commands."), name=name)
 
 
 def schedule_doc(lang: str, group: Group, next_at: datetime | None) -> Document:
@@ -224,12 +227,12 @@ def queue_doc(lang: str, titles: Sequence[tuple[int, str, str]]) -> Document:
 
 
 def empty_queue_doc(lang: str) -> Document:
-    _ = tr(lang)
-    return say(
-        _(
+    return _say(
+        lang,
+        N_(
             "Admins: the reading queue is empty, so nothing was posted. The operator adds articles with "
             "`atou import FILE`; posting continues with the next one."
-        )
+        ),
     )
 
 
@@ -303,57 +306,50 @@ def forget_confirm_doc(lang: str, member_id: str) -> Document:
 
 
 def forgotten_doc(lang: str, count: int) -> Document:
-    _ = tr(lang)
-    return say(_("Done: {count} of your replies were removed.").format(count=count))
+    return _say(lang, N_("Done: {count} of your replies were removed."), count=count)
 
 
 def not_yours_doc(lang: str) -> Document:
-    _ = tr(lang)
-    return say(_("This button belongs to someone else; use /forget to remove your own replies."))
+    return _say(lang, N_("This button belongs to someone else; use /forget to remove your own replies."))
 
 
 def optout_doc(lang: str, opted_out: bool) -> Document:
-    _ = tr(lang)
     if opted_out:
-        return say(
-            _("Your replies are now left out of exports and the archive page. /optout off undoes this.")
+        return _say(
+            lang,
+            N_("Your replies are now left out of exports and the archive page. /optout off undoes this."),
         )
-    return say(_("Your replies appear in exports and the archive page again."))
+    return _say(lang, N_("Your replies appear in exports and the archive page again."))
 
 
 def thread_gone_doc(lang: str) -> Document:
-    _ = tr(lang)
-    return say(_("Admins: the topic or thread for this article is gone, so I am posting here instead."))
+    return _say(
+        lang, N_("Admins: the topic or thread for this article is gone, so I am posting here instead.")
+    )
 
 
 def skipped_doc(lang: str, title: str) -> Document:
-    _ = tr(lang)
-    return say(_("Skipped: {title}. It will not be posted to this group.").format(title=title))
+    return _say(lang, N_("Skipped: {title}. It will not be posted to this group."), title=title)
 
 
 def skip_date_doc(lang: str, day: str) -> Document:
-    _ = tr(lang)
-    return say(_("No post on {date}.").format(date=day))
+    return _say(lang, N_("No post on {date}."), date=day)
 
 
 def paused_doc(lang: str, reason: str) -> Document:
-    _ = tr(lang)
-    return say(_("Paused ({reason}). /resume posts again.").format(reason=reason))
+    return _say(lang, N_("Paused ({reason}). /resume posts again."), reason=reason)
 
 
 def resumed_doc(lang: str) -> Document:
-    _ = tr(lang)
-    return say(_("Resumed: posting on schedule again."))
+    return _say(lang, N_("Resumed: posting on schedule again."))
 
 
 def moved_doc(lang: str, article_id: str, position: int) -> Document:
-    _ = tr(lang)
-    return say(_("Moved {id} to position {position} of the queue.").format(id=article_id, position=position))
+    return _say(lang, N_("Moved {id} to position {position} of the queue."), id=article_id, position=position)
 
 
 def lang_doc(lang: str) -> Document:
-    _ = tr(lang)
-    return say(_("From now on I speak {lang} here.").format(lang=lang))
+    return _say(lang, N_("From now on I speak {lang} here."), lang=lang)
 
 
 def personas_doc(lang: str, group: Group) -> Document:
@@ -367,18 +363,15 @@ def personas_doc(lang: str, group: Group) -> Document:
 
 
 def persona_set_doc(lang: str, name: str, member_name: str) -> Document:
-    _ = tr(lang)
-    return say(_("The note for {name} now mentions {member}.").format(name=name, member=member_name))
+    return _say(lang, N_("The note for {name} now mentions {member}."), name=name, member=member_name)
 
 
 def persona_removed_doc(lang: str, name: str) -> Document:
-    _ = tr(lang)
-    return say(_("The note for {name} mentions nobody now.").format(name=name))
+    return _say(lang, N_("The note for {name} mentions nobody now."), name=name)
 
 
 def closed_none_doc(lang: str) -> Document:
-    _ = tr(lang)
-    return say(_("There is no open discussion to close."))
+    return _say(lang, N_("There is no open discussion to close."))
 
 
 def export_caption(lang: str, title: str, fmt: str) -> str:
@@ -387,10 +380,8 @@ def export_caption(lang: str, title: str, fmt: str) -> str:
 
 
 def nothing_to_read_doc(lang: str) -> Document:
-    _ = tr(lang)
-    return say(_("There is no article yet: the operator imports them with `atou import FILE`."))
+    return _say(lang, N_("There is no article yet: the operator imports them with `atou import FILE`."))
 
 
 def registered_doc(lang: str) -> Document:
-    _ = tr(lang)
-    return say(_("This chat is now set up for daily posts; /schedule sets when."))
+    return _say(lang, N_("This chat is now set up for daily posts; /schedule sets when."))

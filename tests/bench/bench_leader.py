@@ -7,13 +7,11 @@ import random
 import statistics
 import sys
 import time
-import uuid
-
-import psycopg
 
 from storage.leader import CHECK_SECONDS, RETRY_SECONDS, PostgresLeadership
 from tests.bench.harness import Result
-from tests.conftest import PG_ADMIN_URL, REPO, _pg_up
+from tests.conftest import REPO
+from tests.postgres import pg_up, throwaway_database
 
 CONTENDER = REPO / "tests" / "deploy" / "leader_contender.py"
 ROUNDS = 8
@@ -45,17 +43,10 @@ async def _one_takeover(url: str) -> float:
 
 
 def bench_takeover() -> list[Result]:
-    if not _pg_up():
+    if not pg_up():
         return []
-    name = f"atou_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        url = f"postgresql+psycopg://127.0.0.1:5432/{name}"
+    with throwaway_database("atou_bench") as url:
         times = [asyncio.run(_one_takeover(url)) for _ in range(ROUNDS)]
-    finally:
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     extra = {"retry_seconds": RETRY_SECONDS, "rounds": ROUNDS}
     return [
         Result("leader takeover after SIGKILL (median)", statistics.median(times), "s", target=5.0, extra=extra),

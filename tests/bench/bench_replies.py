@@ -5,12 +5,8 @@ on PostgreSQL. A reply counts when `handle` returned for it: by then it is commi
 from __future__ import annotations
 
 import asyncio
-import os
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -26,12 +22,12 @@ from storage.db import make_engine, upgrade
 from storage.discussions import ReplyRow
 from storage.unit_of_work import SqlUnitOfWorkFactory
 from tests.bench.harness import Result
+from tests.postgres import throwaway_database
 
 DISCUSSIONS = 1_000
 REPLIES = 100_000
 PROMPTS = 3
 IN_FLIGHT = 2_000  # replies being handled at once, as a busy adapter would have
-PG_ADMIN_URL = os.environ.get("ATOU_TEST_PG", "postgresql://127.0.0.1:5432/test")
 NOW = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 
 
@@ -147,20 +143,6 @@ def bench_replies_sqlite() -> Result:
         return _measure(f"sqlite:///{Path(folder) / 'bench.db'}", "replies recorded (SQLite file)", 5_000)
 
 
-@contextmanager
-def _postgres_database() -> Iterator[str]:
-    import psycopg
-
-    name = f"atou_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgresql+psycopg://127.0.0.1:5432/{name}"
-    finally:
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def bench_replies_postgres() -> Result:
-    with _postgres_database() as url:
+    with throwaway_database("atou_bench") as url:
         return _measure(url, "replies recorded (PostgreSQL)", 3_000)

@@ -17,6 +17,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from tests.local_server import serve_locally
 from tests.telegram.fake_bot_api import COUNTED_METHODS, FakeBotApi
 
 
@@ -42,11 +43,7 @@ class SendGate:
         self._client = aiohttp.ClientSession()
         app = web.Application(client_max_size=60 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._forward)
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = self._runner.addresses[0][1]
+        self._runner, self.port = await serve_locally(app, access_log=None, handle_signals=False)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

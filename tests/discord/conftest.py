@@ -10,14 +10,20 @@ from __future__ import annotations
 import ipaddress
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import discord
 import pytest
+import sqlalchemy
 
 from adapters.discord.adapter import DiscordAdapter
 from bot.config import Settings
+from bot.formats import load_file
+from bot.model import Article
 from bot.observability import metrics
+from storage.articles import ArticleStore
+from storage.db import make_engine, upgrade
 from tests.discord.support import Recorder, make_settings
 
 
@@ -48,6 +54,23 @@ def adapter(settings: Settings, recorder: Recorder) -> DiscordAdapter:
 @pytest.fixture
 def simcord_bot(adapter: DiscordAdapter) -> discord.Client:
     return adapter.bot
+
+
+@pytest.fixture
+def database(sqlite_url: str) -> Iterator[sqlalchemy.Engine]:
+    """A migrated SQLite file, for the tests that run the real engine."""
+    db = make_engine(sqlite_url)
+    upgrade(db)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def article(sample_page: Path, database: sqlalchemy.Engine) -> Article:
+    """The sample article, stored in `database`."""
+    article = load_file(sample_page)
+    ArticleStore(database).add(article)
+    return article
 
 
 def _is_loopback(host: object) -> bool:

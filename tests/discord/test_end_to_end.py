@@ -7,9 +7,7 @@ archive holds the discussion and `/export` sends it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
 
 import discord
 import pytest
@@ -19,11 +17,8 @@ import sqlalchemy
 from adapters.discord.adapter import DiscordAdapter
 from bot.app import build_engine
 from bot.config import Settings
-from bot.formats import load_file
 from bot.model import Article
 from bot.services.engine import Engine
-from storage.articles import ArticleStore
-from storage.db import make_engine, upgrade
 from storage.discussions import load_archive
 from tests.discord.support import make_settings
 
@@ -37,21 +32,6 @@ class SimulatedClock:
     def now(self) -> datetime:
         assert self.env is not None
         return self.env.now()
-
-
-@pytest.fixture
-def database(sqlite_url: str) -> Iterator[sqlalchemy.Engine]:
-    db = make_engine(sqlite_url)
-    upgrade(db)
-    yield db
-    db.dispose()
-
-
-@pytest.fixture
-def article(sample_page: Path, database: sqlalchemy.Engine) -> Article:
-    article = load_file(sample_page)
-    ArticleStore(database).add(article)
-    return article
 
 
 @pytest.fixture

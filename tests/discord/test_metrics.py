@@ -14,6 +14,7 @@ from aiohttp import web
 from adapters.discord.adapter import DiscordAdapter
 from bot.observability import metrics
 from bot.observability.metrics import REGISTRY
+from tests.local_server import serve_locally
 
 
 async def until(condition: Callable[[], bool], what: str) -> None:
@@ -58,11 +59,7 @@ async def test_each_429_discord_answers_is_counted(
 
     app = web.Application()
     app.router.add_get("/api/v10/users/@me", users_me)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
+    runner, port = await serve_locally(app, access_log=None)
     monkeypatch.setattr(discord.http.Route, "BASE", f"http://127.0.0.1:{port}/api/v10")
     before = REGISTRY.get_sample_value("atou_rate_limited_total", {"platform": "discord"}) or 0
     http = discord.http.HTTPClient(asyncio.get_running_loop())

@@ -6,8 +6,7 @@ HTTP against the local Bot API fake, discord.py under simcord.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 
 import discord
 import pytest
@@ -18,29 +17,11 @@ from adapters.discord.adapter import DiscordAdapter
 from adapters.telegram.adapter import TelegramAdapter
 from adapters.telegram.pacing import Limits as PacingLimits
 from bot.app import build_engine
-from bot.formats import load_file
 from bot.model import Article
 from bot.services.engine import Engine
-from storage.articles import ArticleStore
-from storage.db import make_engine, upgrade
 from storage.discussions import load_archive
 from tests.discord.support import make_settings
 from tests.telegram.fake_bot_api import FakeBotApi, Limits
-
-
-@pytest.fixture
-def database(sqlite_url: str) -> Iterator[sqlalchemy.Engine]:
-    db = make_engine(sqlite_url)
-    upgrade(db)
-    yield db
-    db.dispose()
-
-
-@pytest.fixture
-def article(sample_page: Path, database: sqlalchemy.Engine) -> Article:
-    article = load_file(sample_page)
-    ArticleStore(database).add(article)
-    return article
 
 
 @pytest.fixture

@@ -34,6 +34,7 @@ from urllib.parse import urlsplit
 import aiohttp
 from aiohttp import web
 
+from tests.local_server import serve_locally
 from tests.telegram.fake_html import EntityParseError, ParsedText, parse_html, strip_text, utf16_len
 
 GROUP_ANONYMOUS_BOT_ID = 1087968824
@@ -268,13 +269,7 @@ class FakeBotApi:
     async def start(self) -> FakeBotApi:
         app = web.Application(client_max_size=60 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        server = site._server
-        assert server is not None and server.sockets  # type: ignore[union-attr]
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._runner, self.port = await serve_locally(app, access_log=None, handle_signals=False)
         return self
 
     async def stop(self) -> None:

@@ -30,6 +30,7 @@ from telegram import (
 )
 from telegram.error import BadRequest, ChatMigrated, Conflict, Forbidden, InvalidToken, RetryAfter
 
+from tests.local_server import serve_locally
 from tests.telegram.fake_bot_api import AdminRights, FakeBotApi, Limits
 
 
@@ -407,11 +408,7 @@ async def test_webhook_delivery_carries_the_secret_and_retries(fake: FakeBotApi,
 
     app = web.Application()
     app.router.add_post("/hook", hook)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    runner, port = await serve_locally(app)
     try:
         with pytest.raises(BadRequest, match="(?i)127.0.0.1 only"):
             await bot.set_webhook("https://example.org/hook")

@@ -20,6 +20,7 @@ from adapters.telegram.replies import private_invitation, reading_action
 from adapters.telegram.transport import AiohttpRequest
 from bot.protocol import ChatGone, ChatMoved, ThreadGone, encode_action
 from bot.render.document import Action, Button, Document, Para, Span
+from tests.local_server import serve_locally
 
 fields = st.text(alphabet=st.characters(blacklist_characters="|", blacklist_categories=("Cs",)), max_size=12)
 
@@ -94,11 +95,7 @@ async def test_the_transport_reports_unreachable_and_slow_servers_as_python_tele
 
     app = web.Application()
     app.router.add_post("/bot{token}/{method}", slow)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    runner, port = await serve_locally(app)
     try:
         request = AiohttpRequest(read_timeout=0.2)
         bot = Bot(token, base_url=f"http://127.0.0.1:{port}/bot", request=request)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -206,6 +207,10 @@ def test_the_access_log_never_holds_a_signature(
     signed = with_params(link("ai-rd"))
     with caplog.at_level(logging.INFO, logger="atou.web"):
         assert http.get(signed).status_code == 200
+        # The server writes the line once the response is out, on its own thread: wait for it.
+        deadline = time.monotonic() + 5
+        while not any(r.name == "atou.web" for r in caplog.records) and time.monotonic() < deadline:
+            time.sleep(0.02)
     sig = parse_qs(urlsplit(signed).query)["sig"][0]
     lines = [r.getMessage() for r in caplog.records if r.name == "atou.web"]
     assert any(re.fullmatch(r"GET /a/ai-rd 200 \d+ms", line) for line in lines), lines
