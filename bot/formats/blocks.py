@@ -19,6 +19,9 @@ _QUOTES = {"“": "”", '"': '"', "‘": "’", "「": "」", "『": "』", "«
 # A heading never ends like a sentence or a clause does ('?' is allowed: headings ask questions).
 _NOT_HEADING_END = set('.,;:!。，；：！…、"”’」』»')
 _SENTENCE_BREAK_RE = re.compile(r"[.!?。！？](?:\s|$)")
+# A copy keeps `_…_` around words the page set in italics (the Chinese text carries them); the model
+# holds plain text, so the markers go. Letters, digits or `_` just outside keep snake_case names intact.
+_EMPHASIS_RE = re.compile(r"(?<![A-Za-z0-9_])_(?=[^_\s])([^_\n]{1,60}?)(?<=[^_\s])_(?![A-Za-z0-9_])")
 HEADING_MAX = 80
 
 
@@ -34,6 +37,7 @@ class Shape:
 
 def shape(line: str) -> Shape:
     """Read one stripped, non-empty line of a copied page as a block."""
+    line = _EMPHASIS_RE.sub(r"\1", line)
     marker = _MARKER_RE.match(line)
     if marker and line[marker.end() :]:
         return Shape(

@@ -56,6 +56,16 @@ def test_a_page_of_our_own() -> None:
     assert [b.kind for b in article.translation] == [b.kind for b in article.original]
 
 
+def test_italics_markers_of_the_copy_are_dropped_and_snake_case_is_kept() -> None:
+    page = simple_page().replace("一盏油灯", "一盏_油灯_").replace("an oil lamp", "an oil_lamp_v2 lamp")
+    article = _parse(page)
+    first = article.bilingual[0]
+    assert first.target is not None and first.target.text == "灯塔的故事从一盏油灯开始。"
+    assert article.translation[0].text == "灯塔的故事从一盏油灯开始。"
+    assert first.source is not None and "oil_lamp_v2" in first.source.text
+    assert article.original[0] == first.source
+
+
 def test_an_untranslated_caption_at_the_very_end() -> None:
     caption = "Image 2: The lamp room."
     page = simple_page(
