@@ -97,8 +97,11 @@ def break_offsets(text: str, width: int) -> list[int]:
         if unit.space:
             gap = unit.width
             continue
-        if used and used + gap + unit.width <= width:
-            used += gap + unit.width
+        # The spaces count once, for the word right after them; a stale gap would charge every
+        # later wide character on the line for them too and break lines long before the edge.
+        pending, gap = gap, 0
+        if used and used + pending + unit.width <= width:
+            used += pending + unit.width
             continue
         # The unit starts a line, unless it is the first and fits after the text's leading spaces.
         if used or cell_len(text[line_start : unit.end]) > width:
