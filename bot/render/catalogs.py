@@ -1,11 +1,12 @@
 """Keep the gettext catalogs in step with the code: `python -m bot.render.catalogs update|check`.
 
-`update` extracts every `_("…")`, `gettext("…")` and `N_("…")` from the Python files under
-`bot/` and `adapters/` (Babel's extractor, as `pybabel extract` does), writes the template
+`update` extracts every `_("…")`, `gettext("…")`, `N_("…")` and plural `ngettext("…", "…", n)` from
+the Python files under `bot/` and `adapters/` (Babel's extractor, as `pybabel extract` does), writes the template
 `bot/locale/atou.pot`, and merges it into each language's `atou.po`: new messages are added
 untranslated, translations of unchanged messages are kept, messages gone from the code are
-dropped. Translate the new entries (msgstr) in `zh-Hans` and `zh-Hant`; `en` needs none, its
-msgids are the English text. `check` exits with status 1 and lists what is missing or
+dropped. Translate the new entries (msgstr) in `zh-Hans` and `zh-Hant` (a plural entry has one
+`msgstr[i]` per form of the language's `Plural-Forms` header: just `msgstr[0]` in Chinese); `en`
+needs none, its msgids are the English text. `check` exits with status 1 and lists what is missing or
 untranslated, changing nothing.
 """
 
@@ -26,6 +27,8 @@ SOURCE_DIRS = ("bot", "adapters")
 TEMPLATE = LOCALE_DIR / f"{DOMAIN}.pot"
 # Languages whose catalogs must translate every message (English msgids are already English).
 TRANSLATED = (Lang.ZH_HANS, Lang.ZH_HANT)
+# The marking functions and which arguments hold message ids (`ngettext`: singular, plural).
+KEYWORDS: dict[str, tuple[int, ...] | None] = {"_": None, "gettext": None, "N_": None, "ngettext": (1, 2)}
 _FIXED_DATE = datetime(2025, 1, 1)
 _HEADER = "# Msgids are the English text. Update from the code: python -m bot.render.catalogs update"  # catalogs carry no timestamps, so an update without changes is no diff
 
@@ -43,6 +46,7 @@ def extract(root: Path = ROOT, dirs: Sequence[str] = SOURCE_DIRS) -> Any:
         for filename, lineno, message, comments, context in extract_from_dir(
             folder,
             method_map=[("**.py", "python")],
+            keywords=KEYWORDS,
             comment_tags=("Translators:",),
             strip_comment_tags=True,
         ):
@@ -112,9 +116,16 @@ def problems(root: Path = ROOT, locale_dir: Path = LOCALE_DIR) -> list[str]:
             found += [
                 f"{lang}: untranslated: {_show(i)}"
                 for i in _sorted(wanted & have.keys())
-                if not have[i].string or have[i].fuzzy
+                if have[i].fuzzy or not _translated(have[i].string, catalog.num_plurals)
             ]
     return found
+
+
+def _translated(string: Any, forms: int) -> bool:
+    """Whether a msgstr is filled in: every plural form of the language for a plural message."""
+    if isinstance(string, str):
+        return bool(string)
+    return len(string) == forms and all(string)
 
 
 def _sorted(ids: Iterable[Any]) -> list[Any]:

@@ -5,13 +5,18 @@ English), read with Babel at first use and kept in memory. A zh-Hant group also 
 article's Chinese text converted from Simplified to Traditional with OpenCC.
 
 Code that shows text to members binds `_ = translator(lang)` and calls `_("English text")`, or
-marks a string for later translation with `N_("English text")`: those are the names the catalog
-extractor (`python -m bot.render.catalogs update`) looks for.
+marks a string for later translation with `N_("English text")`. Text with a count binds
+`ngettext = plural_translator(lang)` and calls `ngettext("{count} reply", "{count} replies", n)`:
+the catalog entry holds one form per plural form of the language (its `Plural-Forms` header; one
+for Chinese, two for English). Those are the names the catalog extractor
+(`python -m bot.render.catalogs update`) looks for.
 """
 
 from __future__ import annotations
 
+import gettext as gettext_module
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache, lru_cache
 from pathlib import Path
@@ -67,35 +72,70 @@ def catalog_path(lang: Lang) -> Path:
     return LOCALE_DIR / lang.value / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
+@dataclass(frozen=True, slots=True)
+class _Catalog:
+    """The translated, non-fuzzy entries of one language's catalog."""
+
+    messages: Mapping[str, str]  # msgid → translation
+    plurals: Mapping[str, tuple[str, ...]]  # singular msgid → the language's plural forms
+    plural: Callable[[int], int]  # n → index of the form to use (the catalog's `Plural-Forms`)
+
+
+def _english_plural(n: int) -> int:
+    return 0 if n == 1 else 1
+
+
 @cache
-def _messages(lang: Lang) -> Mapping[str, str]:
-    """msgid → translation for every translated, non-fuzzy entry of the language's catalog."""
+def _catalog(lang: Lang) -> _Catalog:
     from babel.messages.pofile import read_po
 
     path = catalog_path(lang)
     if not path.is_file():
-        return {}
+        return _Catalog({}, {}, _english_plural)
     with path.open("rb") as fileobj:
-        catalog = read_po(fileobj, domain=DOMAIN)
-    return {
-        message.id: message.string
-        for message in catalog
-        if isinstance(message.id, str)
-        and message.id
-        and isinstance(message.string, str)
-        and message.string
-        and not message.fuzzy
-    }
+        catalog = read_po(fileobj, locale=lang.value.replace("-", "_"), domain=DOMAIN)
+    messages: dict[str, str] = {}
+    plurals: dict[str, tuple[str, ...]] = {}
+    for message in catalog:
+        if message.fuzzy or not message.id:
+            continue
+        if isinstance(message.id, str) and isinstance(message.string, str) and message.string:
+            messages[message.id] = message.string
+        elif isinstance(message.id, tuple) and isinstance(message.string, tuple):
+            forms = tuple(message.string)
+            # Only a complete entry is used: a half-translated one would mix languages by count.
+            if len(forms) == catalog.num_plurals and all(forms):
+                plurals[message.id[0]] = forms
+    return _Catalog(messages, plurals, gettext_module.c2py(catalog.plural_expr))
 
 
 def translator(lang: Lang | str) -> Callable[[str], str]:
     """A gettext function for `lang`: English msgid in, the language's text out (the msgid when untranslated)."""
-    messages = _messages(parse_lang(lang) or DEFAULT_LANG)
+    messages = _catalog(parse_lang(lang) or DEFAULT_LANG).messages
 
     def gettext(msgid: str) -> str:
         return messages.get(msgid, msgid)
 
     return gettext
+
+
+def plural_translator(lang: Lang | str) -> Callable[[str, str, int], str]:
+    """An ngettext function for `lang`: the English singular and plural msgids and a count in, the
+    language's form for that count out (English rules, `n == 1` singular, when untranslated).
+
+    Bind it as `ngettext = plural_translator(lang)` and call `ngettext("{count} reply", "{count} replies", n)`
+    so the extractor finds the pair; fill the count in afterwards with `.format(count=n)`.
+    """
+    catalog = _catalog(parse_lang(lang) or DEFAULT_LANG)
+
+    def ngettext(singular: str, plural: str, n: int) -> str:
+        forms = catalog.plurals.get(singular)
+        if forms is None:
+            return singular if n == 1 else plural
+        index = catalog.plural(n)
+        return forms[index] if 0 <= index < len(forms) else forms[-1]
+
+    return ngettext
 
 
 @cache

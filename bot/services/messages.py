@@ -1,7 +1,8 @@
 """Every message the engine itself says, as neutral documents in the group's language.
 
-Message ids are English (`_("…")` and `N_("…")` mark them for extraction); placeholders are filled
-in after translation, so translators can move them.
+Message ids are English (`_("…")` and `N_("…")` mark them for extraction, `ngettext("…", "…", n)`
+marks text with a count, which takes the language's plural form); placeholders are filled in after
+translation, so translators can move them.
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ from datetime import datetime
 
 from bot.model import Article
 from bot.render.document import Action, Button, Document, Para, ParaKind, Span
-from bot.render.i18n import DEFAULT_LANG, N_, Lang, parse_lang, translator
+from bot.render.i18n import DEFAULT_LANG, N_, Lang, parse_lang, plural_translator, translator
 from bot.scheduling.schedule import ScheduleError
 from bot.services.domain import Group, ReplyStat, UserError
 
 Translate = Callable[[str], str]
+TranslatePlural = Callable[[str, str, int], str]
 
 LANG_CODES = tuple(lang.value for lang in Lang)
 
@@ -29,6 +31,11 @@ def lang_of(code: str) -> Lang:
 
 def tr(code: str) -> Translate:
     return translator(lang_of(code))
+
+
+def ntr(code: str) -> TranslatePlural:
+    """The ngettext function for a stored language code: singular, plural, count → the form for the count."""
+    return plural_translator(lang_of(code))
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,15 +194,17 @@ def status_doc(
     sees_all_messages: bool | None = None,
 ) -> Document:
     """`sees_all_messages`: what the platform says the bot sees in the chat (None: it does not say)."""
-    _ = tr(lang)
+    _, ngettext = tr(lang), ntr(lang)
     paras = list(schedule_doc(lang, group, next_at).paras)
     if current is not None:
         state = _("open") if current_open else _("closed")
         paras.append(
             _p(
-                _("Current article: {title} (discussion {state}, {count} replies).").format(
-                    title=current.title, state=state, count=replies
-                )
+                ngettext(
+                    "Current article: {title} (discussion {state}, {count} reply).",
+                    "Current article: {title} (discussion {state}, {count} replies).",
+                    replies,
+                ).format(title=current.title, state=state, count=replies)
             )
         )
     paras.append(_p(_("Articles waiting in the queue: {count}.").format(count=queued)))
@@ -238,7 +247,7 @@ def empty_queue_doc(lang: str) -> Document:
 
 def recap_doc(lang: str, article: Article, stats: Sequence[ReplyStat], hidden: frozenset[str]) -> Document:
     """The closing message: who took part, replies per prompt, and how to get the archive."""
-    _ = tr(lang)
+    _, ngettext = tr(lang), ntr(lang)
     names: dict[str, str] = {}
     for r in stats:
         if r.author_key not in hidden:
@@ -248,10 +257,14 @@ def recap_doc(lang: str, article: Article, stats: Sequence[ReplyStat], hidden: f
     if not stats:
         paras.append(_p(_("Nobody replied this time.")))
     else:
+        replies, people = len(stats), len({r.author_key for r in stats})
+        # Two counts, each with its own plural form, so the sentence is put together from three messages.
         paras.append(
             _p(
-                _("{replies} replies from {people} participants.").format(
-                    replies=len(stats), people=len({r.author_key for r in stats})
+                # Translators: {replies} is "N replies", {people} is "N participants", both translated apart.
+                _("{replies} from {people}.").format(
+                    replies=ngettext("{count} reply", "{count} replies", replies).format(count=replies),
+                    people=ngettext("{count} participant", "{count} participants", people).format(count=people),
                 )
             )
         )
@@ -306,7 +319,11 @@ def forget_confirm_doc(lang: str, member_id: str) -> Document:
 
 
 def forgotten_doc(lang: str, count: int) -> Document:
-    return _say(lang, N_("Done: {count} of your replies were removed."), count=count)
+    ngettext = ntr(lang)
+    text = ngettext(
+        "Done: {count} of your replies was removed.", "Done: {count} of your replies were removed.", count
+    )
+    return say(text.format(count=count))
 
 
 def not_yours_doc(lang: str) -> Document:

@@ -156,7 +156,7 @@ async def test_edits_deletions_forget_and_optout_through_the_console(db: Engine,
     refused = await chat.lines(f"cy: !{confirm} 1")
     assert "belongs to someone else" in refused
     done = await chat.lines(f"bob: !{confirm} 1")
-    assert "Done: 1 of your replies were removed." in done
+    assert "Done: 1 of your replies was removed." in done
     archive = load_archive(db, "a1")
     assert archive is not None and "bob" not in {r.author_name for r in archive.discussions[0].replies}
 

@@ -90,6 +90,7 @@ async def test_close_posts_a_recap_and_later_replies_are_not_recorded(world: Wor
     assert recap.startswith("Discussion closed: Title of a1")
     assert "Participants: Bob, Cy" in recap
     lines = recap.split("\n\n")
+    assert "3 replies from 2 participants." in lines
     assert "Prompt 1: Prompt 1 of a1? — 2" in lines
     assert "Prompt 2: Prompt 2 of a1? — 1" in lines
     assert "Prompt 3: Prompt 3 of a1? — 0" in lines
@@ -98,6 +99,45 @@ async def test_close_posts_a_recap_and_later_replies_are_not_recorded(world: Wor
     assert [t for _, t, _ in replies(world)] == ["one", "two", "three"]
     await world.command("/close")
     assert world.responses.last == "There is no open discussion to close."
+
+
+async def test_counts_take_the_singular_for_one(world: World) -> None:
+    _, p1, _, _ = await posted(world)
+    await world.say(BOB, "alone", reply_to=p1)
+    await world.command("/status", author=BOB)
+    assert "(discussion open, 1 reply)." in world.responses.last
+    await world.say(BOB, "again", reply_to=p1)
+    await world.command("/status", author=BOB)
+    assert "(discussion open, 2 replies)." in world.responses.last
+    await world.command("/forget", author=BOB)
+    [[button]] = world.responses.items[-1][0].buttons
+    assert button.action is not None
+    await world.press(button.action, author=BOB)
+    assert world.responses.last == "Done: 2 of your replies were removed."
+    await world.say(BOB, "once more", reply_to=p1)
+    world.platform.sent.clear()
+    await world.command("/close")
+    [recap] = world.platform.texts()
+    assert "1 reply from 1 participant." in recap.split("\n\n")
+    await world.command("/forget", author=BOB)
+    [[button]] = world.responses.items[-1][0].buttons
+    assert button.action is not None
+    await world.press(button.action, author=BOB)
+    assert world.responses.last == "Done: 1 of your replies was removed."
+
+
+async def test_chinese_counts_have_one_form(world: World) -> None:
+    _, p1, _, _ = await posted(world)
+    await world.command("/lang zh-Hans")
+    await world.say(BOB, "one", reply_to=p1)
+    await world.command("/status", author=BOB)
+    assert "（讨论进行中，1 条回复）。" in world.responses.last
+    await world.say(CY, "two", reply_to=p1)
+    await world.command("/lang zh-Hant")
+    world.platform.sent.clear()
+    await world.command("/close")
+    [recap] = world.platform.texts()
+    assert "2 位參與者共 2 條回覆。" in recap.split("\n\n")
 
 
 async def test_discussions_close_by_themselves_after_the_configured_days(world: World) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 from hypothesis import given, settings
 
 from bot.render import catalogs
-from bot.render.i18n import Lang, convert_article_text, parse_lang, translator
+from bot.render.i18n import Lang, convert_article_text, parse_lang, plural_translator, translator
 from tests.render.render_strategies import visible_text
 
 
@@ -82,6 +82,51 @@ def test_update_adds_new_messages_keeps_translations_and_drops_gone_ones(tmp_pat
     before = po.read_bytes()
     catalogs.update(root=tmp_path, locale_dir=locale)
     assert po.read_bytes() == before
+
+
+def test_english_counts_take_the_singular_for_one_only() -> None:
+    ngettext = plural_translator(Lang.EN)
+    shown = [ngettext("{count} reply", "{count} replies", n).format(count=n) for n in (0, 1, 2, 11)]
+    assert shown == ["0 replies", "1 reply", "2 replies", "11 replies"]
+
+
+def test_chinese_counts_have_one_form_in_each_script() -> None:
+    for lang, word in ((Lang.ZH_HANS, "条回复"), (Lang.ZH_HANT, "條回覆")):
+        ngettext = plural_translator(lang)
+        for n in (0, 1, 2, 21):
+            assert ngettext("{count} reply", "{count} replies", n).format(count=n) == f"{n} {word}"
+
+
+def test_an_unknown_plural_message_follows_the_english_rule_in_any_language() -> None:
+    ngettext = plural_translator("klingon")
+    assert ngettext("{count} unknown thing", "{count} unknown things", 1) == "{count} unknown thing"
+    assert ngettext("{count} unknown thing", "{count} unknown things", 3) == "{count} unknown things"
+
+
+def test_update_extracts_plural_messages_and_check_wants_every_form(tmp_path: Path) -> None:
+    (tmp_path / "bot").mkdir()
+    (tmp_path / "bot" / "counts.py").write_text(
+        "def show(ngettext, n):\n"
+        '    return ngettext("{count} apple", "{count} apples", n), ngettext("{count} pear", "{count} pears", n)\n',
+        encoding="utf-8",
+    )
+    locale = tmp_path / "locale"
+    catalogs.update(root=tmp_path, locale_dir=locale)
+    hans = locale / "zh-Hans" / "LC_MESSAGES" / "atou.po"
+    text = hans.read_text(encoding="utf-8")
+    assert "Plural-Forms: nplurals=1; plural=0;" in text
+    assert 'msgid "{count} apple"\nmsgid_plural "{count} apples"\nmsgstr[0] ""' in text
+    en = (locale / "en" / "LC_MESSAGES" / "atou.po").read_text(encoding="utf-8")
+    assert "Plural-Forms: nplurals=2; plural=(n != 1);" in en
+    assert 'msgid_plural "{count} apples"\nmsgstr[0] ""\nmsgstr[1] ""' in en
+    hans.write_text(text.replace('"{count} apples"\nmsgstr[0] ""', '"{count} apples"\nmsgstr[0] "{count} 个苹果"'))
+    found = catalogs.problems(root=tmp_path, locale_dir=locale)
+    assert "zh-Hans: untranslated: '{count} pear'" in found
+    assert "zh-Hans: untranslated: '{count} apple'" not in found
+    assert "zh-Hant: untranslated: '{count} apple'" in found
+    assert not any(line.startswith("en:") for line in found)
+    catalogs.update(root=tmp_path, locale_dir=locale)  # an update keeps the translated forms
+    assert 'msgstr[0] "{count} 个苹果"' in hans.read_text(encoding="utf-8")
 
 
 @cache
