@@ -45,7 +45,7 @@ log = logging.getLogger(__name__)
 
 # What the bot needs in a channel: read and post, reply (history), open threads from the brief and
 # post in them, upload exports, show link previews. No Mention Everyone, no management rights.
-# The invite link in the README carries this integer (309237763072).
+# The invite link in docs/discord.md carries this integer (309237763072).
 INVITE_PERMISSIONS = discord.Permissions(
     view_channel=True,
     send_messages=True,

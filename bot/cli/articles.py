@@ -147,7 +147,7 @@ def summary_json(summary: ArticleSummary) -> dict[str, Any]:
 
 
 def articles_command(
-    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list (shape in the README).")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list (shape in docs/articles.md).")] = False,
 ) -> None:
     """List stored articles in queue order (the order they will be posted in)."""
     from rich.console import Console

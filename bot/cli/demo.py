@@ -1,7 +1,7 @@
 """`atou demo`: a group chat in the terminal with the bundled demo article — no account needed.
 
 The line protocol (also for scripts piped in) is described in `adapters.console.events` and the
-README: `name: text`, `name ^12: reply`, `name: /command args`, `name: !12 2` (press a button).
+docs/commands.md: `name: text`, `name ^12: reply`, `name: /command args`, `name: !12 2` (press a button).
 """
 
 from __future__ import annotations

@@ -122,7 +122,7 @@ def render_command(
         ),
     ] = None,
     lang: Annotated[RenderLang, typer.Option("--lang", help="The group's language.")] = RenderLang.ZH_HANS,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (shape in the README).")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (shape in docs/rendering.md).")] = False,
 ) -> None:
     """Print exactly what the bot would send for a part of an article: Telegram text, parse mode and
     keyboard; Discord content, embeds and components; or the console's text."""

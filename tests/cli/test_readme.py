@@ -1,4 +1,4 @@
-"""The README's foundation section tells the truth about settings and the `--json` shapes."""
+"""The configuration and articles pages tell the truth about settings and the `--json` shapes."""
 
 from __future__ import annotations
 
@@ -9,14 +9,11 @@ from pathlib import Path
 
 from bot.config import Settings
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
 def _section() -> str:
-    text = README.read_text(encoding="utf-8")
-    start = text.index("<!-- section:foundation -->")
-    end = text.index("<!-- section:", start + 1)
-    return text[start:end]
+    return "".join((DOCS / page).read_text(encoding="utf-8") for page in ("configuration.md", "articles.md"))
 
 
 def test_every_setting_named_exists() -> None:

@@ -1,4 +1,4 @@
-"""The invite's permissions are enough for everything the bot does, and the README says the same."""
+"""The invite's permissions are enough for everything the bot does, and the Discord guide says the same."""
 
 from __future__ import annotations
 
@@ -11,12 +11,11 @@ from bot.protocol import ChatRef, MessageEvent
 from bot.render.document import text_document
 from tests.discord.support import Recorder
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+GUIDE = Path(__file__).resolve().parents[2] / "docs" / "discord.md"
 
 
-def test_the_readme_invite_link_carries_these_permissions() -> None:
-    text = README.read_text(encoding="utf-8")
-    section = text[text.index("<!-- section:discord -->") : text.index("<!-- section:archive -->")]
+def test_the_guide_invite_link_carries_these_permissions() -> None:
+    section = GUIDE.read_text(encoding="utf-8")
     url = discord.utils.oauth_url(0, permissions=INVITE_PERMISSIONS, scopes=INVITE_SCOPES)
     assert url.replace("client_id=0", "client_id=APPLICATION_ID") in section
     assert f"**{INVITE_PERMISSIONS.value}**" in section

@@ -14,7 +14,7 @@ from bot.model import Article, BilingualPair, Block, BlockKind, Brief, KeyPoint,
 from bot.protocol import decode_action
 from tests.render.render_checks import check_telegram, discord_problems
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+RENDERING_DOC = Path(__file__).resolve().parents[2] / "docs" / "rendering.md"
 
 ARTICLE = Article(
     id="cli-demo",
@@ -139,10 +139,8 @@ def test_clear_errors(atou) -> None:
     assert bad.exit_code == 2
 
 
-def test_the_readme_documents_the_real_json_shape(atou) -> None:
-    text = README.read_text(encoding="utf-8")
-    start = text.index("<!-- section:rendering -->")
-    section = text[start : text.index("<!-- section:", start + 1)]
+def test_the_rendering_doc_documents_the_real_json_shape(atou) -> None:
+    section = RENDERING_DOC.read_text(encoding="utf-8")
     example = re.search(r"```json\n(.*?)```", section, re.DOTALL)
     assert example is not None, "the rendering section shows no JSON example"
     documented = json.loads(example.group(1))
