@@ -13,6 +13,7 @@ import pytest
 from adapters.telegram.adapter import TelegramAdapter
 from adapters.telegram.pacing import Limits as PacingLimits
 from bot.protocol import InboundEvent
+from tests.netfault import Forwarder
 from tests.telegram.fake_bot_api import FakeBotApi, Limits
 
 E = TypeVar("E", bound=InboundEvent)
@@ -72,6 +73,18 @@ async def fake() -> AsyncIterator[FakeBotApi]:
     """The strict Bot API fake, with Telegram's limits 100 times faster."""
     async with FakeBotApi(limits=Limits.telegram(scale=100)) as api:
         yield api
+
+
+@pytest.fixture
+async def link(fake: FakeBotApi) -> AsyncIterator[Forwarder]:
+    """A TCP forwarder in front of the fake, to cut and restore: the bot uses `api_url_through(link)`."""
+    async with Forwarder(fake.port) as forwarder:
+        yield forwarder
+
+
+def api_url_through(link: Forwarder) -> str:
+    """The Bot API base URL by way of the forwarder, for `TelegramAdapter(api_url=...)`."""
+    return f"http://127.0.0.1:{link.port}/bot"
 
 
 class Recorder:

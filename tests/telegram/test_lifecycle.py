@@ -23,7 +23,8 @@ from bot.protocol import ChatRef, CommandEvent, MessageEvent, PlatformError
 from bot.render.document import text_document
 from storage.db import make_engine, upgrade
 from storage.updates import claim_update
-from tests.telegram.conftest import AdapterFactory, Recorder
+from tests.netfault import Forwarder, Mode
+from tests.telegram.conftest import AdapterFactory, Recorder, api_url_through
 from tests.telegram.fake_bot_api import FakeBotApi
 
 
@@ -206,3 +207,23 @@ async def test_a_webhook_update_delivered_twice_is_handled_once(
     assert [e for e in recorder.events if isinstance(e, CommandEvent)] == [command]
     assert duplicates._value.get() == before + 1
     engine.dispose()
+
+
+@pytest.mark.parametrize("mode", ["refuse", "hang"])
+async def test_polling_comes_back_after_the_link_to_telegram_is_cut(
+    fake: FakeBotApi, link: Forwarder, make_adapter: AdapterFactory, recorder: Recorder, mode: Mode
+) -> None:
+    await make_adapter(api_url=api_url_through(link))
+    group = fake.add_group("readers")
+    ann = fake.add_user("Ann")
+    fake.post(group, ann, "/help")
+    await recorder.wait_for(CommandEvent)
+
+    connections = link.accepted
+    await link.cut(mode)
+    fake.post(group, ann, "/status")  # waits at Telegram while the bot cannot reach it
+    if mode == "hang":
+        await link.wait_accepted(connections + 1)  # polling tried again and got stuck
+    await link.restore()
+    commands = await recorder.wait_for(CommandEvent, count=2, within=15)
+    assert [c.name for c in commands] == ["help", "status"]
