@@ -21,10 +21,15 @@ import subprocess
 import sys
 import sysconfig
 import time
+import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from fnmatch import fnmatch
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 import pytest
@@ -33,6 +38,8 @@ from tests.telegram.fake_bot_api import FakeBotApi
 
 REPO = Path(__file__).resolve().parents[2]
 DOCKERFILE = REPO / "deploy" / "Dockerfile"
+PACKAGES = ("bot", "adapters", "storage")
+DEMO_ARTICLE = REPO / "bot" / "demo" / "commonplace-books.md"
 STARTUP_BOUND = 60.0  # seconds for a command to answer /healthz on a loaded machine
 
 
@@ -45,10 +52,29 @@ def builder_copies() -> list[str]:
     return paths
 
 
+def data_files(root: Path) -> set[str]:
+    """Every file under the packages that is not Python source or bytecode, relative to `root`."""
+    return {
+        path.relative_to(root).as_posix()
+        for package in PACKAGES
+        for path in (root / package).rglob("*")
+        if path.is_file() and path.suffix not in (".py", ".pyc") and "__pycache__" not in path.parts
+    }
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def site_packages(env: Path) -> Path:
+    """The folder where `env` installs pure-Python packages."""
+    purelib = subprocess.run(
+        [str(env / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True, capture_output=True, text=True,
+    ).stdout.strip()
+    return Path(purelib)
 
 
 def pip(*args: str) -> None:
@@ -73,11 +99,7 @@ def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env)], check=True, timeout=120)
     python = env / "bin" / "python"
     pip("--python", str(python), "install", "--quiet", "--no-deps", "--no-index", str(wheel))
-    site = subprocess.run(
-        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        check=True, capture_output=True, text=True,
-    ).stdout.strip()
-    Path(site, "_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    (site_packages(env) / "_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     pip("--python", str(python), "check")
     where = subprocess.run(
         [str(python), "-c", "import bot; print(bot.__file__)"], capture_output=True, text=True, cwd=root, check=True
@@ -208,3 +230,103 @@ async def test_the_installed_commands_upgrade_serve_and_run(venv: Path, postgres
             assert code == 1 and "no instance has reported" in out  # stopped cleanly: its row is gone
         finally:
             await atou.kill_all()
+
+
+def test_the_package_data_patterns_cover_every_data_file() -> None:
+    # Every folder under the packages is a (namespace) package, so setuptools matches each pattern
+    # against the file names of each folder: a name no pattern matches is left out of the wheel.
+    config = tomllib.loads((REPO / "pyproject.toml").read_text())
+    patterns = config["tool"]["setuptools"]["package-data"]["*"]
+    missed = sorted(name for name in data_files(REPO) if not any(fnmatch(Path(name).name, p) for p in patterns))
+    assert missed == [], f"add patterns to [tool.setuptools.package-data] for {missed}"
+
+
+def test_the_wheel_installs_every_data_file(venv: Path) -> None:
+    # The fixture builds the wheel from what the Dockerfile copies, so this also checks the image.
+    assert set(PACKAGES) <= set(builder_copies()), "the Dockerfile must copy every package"
+    missing = data_files(REPO) - data_files(site_packages(venv))
+    assert missing == set(), f"not in the installed wheel: {sorted(missing)}"
+
+
+class Assets(HTMLParser):
+    """The addresses of what a page loads: stylesheets, icons, scripts, images."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        address = a.get("href") if tag == "link" else a.get("src") if tag in ("script", "img", "source") else None
+        if address and not address.startswith("data:"):
+            self.found.append(address)
+
+
+def css_imports(css: str) -> list[str]:
+    """The files a stylesheet loads itself (`url(...)`, `@import`), data: URIs aside."""
+    found = re.findall(r"""url\(\s*['"]?([^'")\s]+)""", css) + re.findall(r"""@import\s+['"]([^'"]+)""", css)
+    return [address for address in found if not address.startswith("data:")]
+
+
+def test_the_installed_pages_load_every_asset(venv: Path, tmp_path: Path) -> None:
+    """`atou serve` from the wheel, on SQLite with the demo article: every page's assets answer 200."""
+    from bot.formats import load_file
+    from bot.links import mint_archive_link
+
+    secret = "fresh venv secret"
+    port = free_port()
+    env = environment(
+        ATOU_DATABASE_URL=f"sqlite:///{tmp_path / 'atou.db'}",
+        ATOU_WEB_PORT=str(port),
+        ATOU_SECRET_KEY=secret,
+        ATOU_PUBLIC_TEXTS="true",
+    )
+    atou = str(venv / "bin" / "atou")
+    for command in (["db", "upgrade"], ["import", str(DEMO_ARTICLE)]):
+        done = subprocess.run([atou, *command], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stdout + done.stderr
+    article_id = load_file(DEMO_ARTICLE).id
+    base = f"http://127.0.0.1:{port}"
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        serve = subprocess.Popen([atou, "serve"], cwd=tmp_path, env=env, stdout=out, stderr=out)
+    try:
+        deadline = time.monotonic() + STARTUP_BOUND
+        while True:
+            with contextlib.suppress(httpx.TransportError):
+                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                    break
+            assert serve.poll() is None and time.monotonic() < deadline, logged(log)
+            time.sleep(0.1)
+        signed = mint_archive_link(
+            base, secret, "telegram:-1001", article_id, now=datetime.now(UTC), ttl=timedelta(hours=1)
+        )
+        pages = {
+            f"{base}/a/{article_id}": 200,
+            signed: 200,
+            f"{base}/a/{article_id}?g=telegram%3A-1&exp=1&sig=x": 403,
+            f"{base}/a/no-such-article": 404,
+        }
+        loaded: dict[str, int] = {}
+        with httpx.Client(timeout=10) as client:
+            for url, status in pages.items():
+                page = client.get(url)
+                assert page.status_code == status, (url, page.text[:500])
+                queue = [urljoin(url, address) for address in Assets(page.text).found]
+                assert queue, f"{url} loads no stylesheet or script"
+                while queue:
+                    asset = queue.pop()
+                    if asset in loaded:
+                        continue
+                    assert urlsplit(asset).netloc == urlsplit(base).netloc, asset
+                    response = client.get(asset)
+                    loaded[asset] = response.status_code
+                    if response.headers.get("content-type", "").startswith("text/css"):
+                        queue += [urljoin(asset, address) for address in css_imports(response.text)]
+    finally:
+        serve.send_signal(signal.SIGTERM)
+        serve.wait(timeout=30)
+    assert {urlsplit(a).path.rsplit("/", 1)[-1] for a in loaded} >= {"site.css", "archive.css", "tabs.js"}
+    assert {a: s for a, s in loaded.items() if s != 200} == {}
