@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import importlib
 import logging
 import signal
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine as Database
 
     from bot.health import Health
-    from storage.leader import Leadership
+    from storage.leader import Leaders, Leadership
 
 log = logging.getLogger(__name__)
 
@@ -87,29 +88,32 @@ def load_adapters(
     return adapters
 
 
-def build_scheduler(engine: Engine) -> Scheduler:
+def build_scheduler(engine: Engine, platform: str | None = None) -> Scheduler:
+    """The scheduler of the groups of `platform` (None: of every platform this process runs)."""
     return Scheduler(
-        schedules=engine.schedules,
+        schedules=functools.partial(engine.schedules, platform),
         wake=engine.wake,
-        sweep=engine.sweep,
+        sweep=functools.partial(engine.sweep, platform),
         grace=engine.core.config.grace,
     )
 
 
-async def lead(engine: Engine, leadership: Leadership) -> None:
-    """Run the scheduler while this process leads (always, on SQLite); stop it when leadership is lost."""
+async def lead(engine: Engine, leadership: Leadership, platform: str | None = None) -> None:
+    """Run the scheduler of `platform` while this process leads it (always, on SQLite); stop it when
+    leadership is lost."""
+    what = platform or "every platform"
     while True:
         await leadership.wait_until_leader()
-        scheduler = build_scheduler(engine)
+        scheduler = build_scheduler(engine, platform)
         engine.core.schedule_listeners.append(scheduler.rebuild)
         scheduler.start()
-        log.info("leading: scheduling and sending postings")
+        log.info("leading %s: scheduling and sending postings", what)
         try:
             await leadership.wait_until_lost()
         finally:
             scheduler.shutdown()
             engine.core.schedule_listeners.remove(scheduler.rebuild)
-        log.warning("leadership lost: scheduling stopped until it is won back")
+        log.warning("leadership of %s lost: its scheduling stopped until it is won back", what)
 
 
 async def run(
@@ -121,7 +125,7 @@ async def run(
     """
     from bot.health import Health
     from storage.db import open_database
-    from storage.leader import instance_name, leadership_for
+    from storage.leader import Leaders, instance_name, leadership_for
 
     # Adapters are created before the database is opened, so that a machine with no platform
     # configured hears that first; they deliver events only once started, after the engine exists.
@@ -144,10 +148,11 @@ async def run(
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
 
-    leadership = leadership_for(settings.database_url)
-    health = Health(settings, db, leadership=leadership)
+    # Each platform is led by one of the instances that run it: an instance contends only for its own.
+    leaders = Leaders({a.name: leadership_for(settings.database_url, scope=a.name) for a in adapters})
+    health = Health(settings, db, leadership=leaders)
     started: list[Adapter] = []
-    leader_task: asyncio.Task[None] | None = None
+    leader_tasks: list[asyncio.Task[None]] = []
     try:
         await health.start()
         for adapter in adapters:
@@ -156,10 +161,13 @@ async def run(
             started.append(adapter)
             health.set_adapter(adapter.name, True)
             log.info("%s adapter started", adapter.name)
-        leader_task = asyncio.create_task(lead(engine, leadership), name="atou-leader")
+        leader_tasks = [
+            asyncio.create_task(lead(engine, leadership, name), name=f"atou-leader-{name}")
+            for name, leadership in leaders.by_scope.items()
+        ]
         await stop.wait()
     finally:
-        await _shut_down(engine, started, health, leadership, leader_task)
+        await _shut_down(engine, started, health, leaders, leader_tasks)
         db.dispose()
     return 0
 
@@ -168,13 +176,13 @@ async def _shut_down(
     engine: Engine,
     adapters: list[Adapter],
     health: Health,
-    leadership: Leadership,
-    leader_task: asyncio.Task[None] | None,
+    leaders: Leaders,
+    leader_tasks: list[asyncio.Task[None]],
 ) -> None:
-    if leader_task is not None:
-        leader_task.cancel()
+    for task in leader_tasks:
+        task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
-            await leader_task
+            await task
     for adapter in reversed(adapters):
         try:
             await adapter.stop()
@@ -182,5 +190,5 @@ async def _shut_down(
             log.exception("%s adapter did not stop cleanly", adapter.name)
         health.set_adapter(adapter.name, False)
     await engine.close()
-    await leadership.release()
+    await leaders.release()
     await health.stop()

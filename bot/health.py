@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from bot.config import Settings
-    from storage.leader import Leadership
+    from storage.leader import Leaders, Leadership
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ class Health:
         settings: Settings,
         engine: Engine,
         *,
-        leadership: Leadership | None = None,
+        leadership: Leaders | Leadership | None = None,
         heartbeat_seconds: float | None = None,
     ) -> None:
         from storage.instances import HEARTBEAT_SECONDS
@@ -103,6 +103,13 @@ class Health:
     def is_leader(self) -> bool:
         return self.leadership is not None and self.leadership.is_leader
 
+    @property
+    def leads(self) -> list[str]:
+        """The platforms this process leads (on one embedded database: all it runs, once it leads)."""
+        from storage.leader import Leaders
+
+        return self.leadership.led if isinstance(self.leadership, Leaders) else []
+
     def report(self) -> dict[str, Any]:
         """The /healthz body; `status` is "ok" when the process can do its work."""
         database_ok = self._db_ok is True
@@ -114,6 +121,7 @@ class Health:
             "version": self.version,
             "started_at": self.started_at.isoformat(timespec="seconds"),
             "leader": self.is_leader,
+            "leads": self.leads,
             "database": {
                 "ok": database_ok,
                 "checked_at": self._db_checked_at.isoformat(timespec="seconds") if self._db_checked_at else None,

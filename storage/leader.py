@@ -1,9 +1,12 @@
-"""Which instance schedules and sends: leadership through a PostgreSQL advisory lock.
+"""Which instance schedules and sends for a platform: one PostgreSQL advisory lock per platform.
 
-Several `atou run` processes may share one PostgreSQL database. Exactly one of them — the leader —
-runs the scheduler and sends postings; the others answer members (commands, buttons, webhook
-updates) and wait. The leader holds a session-level advisory lock on a connection of its own for
-as long as it lives. When its process dies, PostgreSQL ends the session and frees the lock; a
+Several `atou run` processes may share one PostgreSQL database, each running some of the platforms
+(one may have the Discord token, all of them the Telegram one). For every platform, exactly one of
+the instances that run it — that platform's leader — schedules and sends its postings and recaps;
+the others answer members (commands, buttons, webhook updates) and wait. An instance contends only
+for the platforms it runs, so every platform that runs somewhere is led, whatever the mix of
+instances (see docs/architecture.md). A leader holds a session-level advisory lock, keyed by the
+platform's name, on a connection of its own for as long as it lives. When its process dies, PostgreSQL ends the session and frees the lock; a
 standby retrying every `retry_seconds` takes it within that time. The leader checks its connection
 every `check_seconds`: a connection it can no longer use is leadership lost, and it must stop
 sending at once (`wait_until_lost` returns) and contend again.
@@ -32,9 +35,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# The advisory lock's key: a fixed 64-bit number derived from a name, so it cannot collide with keys
-# another application on the same database picks by counting from 1.
-LOCK_KEY = int.from_bytes(hashlib.sha256(b"atou:scheduler-leader").digest()[:8], "big", signed=True)
+# The scope of the leadership of platform-neutral work and of tools that contend on their own.
+DEFAULT_SCOPE = "scheduler"
 
 RETRY_SECONDS = 2.0
 CHECK_SECONDS = 2.0
@@ -73,19 +75,25 @@ class Leadership:
         self._lost.set()
 
 
+def lock_key(scope: str) -> int:
+    """The advisory lock's key for a scope (a platform's name): a fixed 64-bit number derived from
+    the name, so it cannot collide with keys another application on the database picks by counting from 1."""
+    return int.from_bytes(hashlib.sha256(f"atou:leader:{scope}".encode()).digest()[:8], "big", signed=True)
+
+
 def instance_name() -> str:
     """How this process names itself in logs, health reports and pg_stat_activity: `host:pid`."""
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
 class PostgresLeadership(Leadership):
-    """Leadership while holding `pg_try_advisory_lock(LOCK_KEY)` on a dedicated connection."""
+    """Leadership of `scope` while holding `pg_try_advisory_lock(lock_key(scope))` on a dedicated connection."""
 
     def __init__(
         self,
         database_url: str,
         *,
-        key: int = LOCK_KEY,
+        scope: str = DEFAULT_SCOPE,
         retry_seconds: float = RETRY_SECONDS,
         check_seconds: float = CHECK_SECONDS,
     ) -> None:
@@ -93,7 +101,8 @@ class PostgresLeadership(Leadership):
         url = make_url(database_url).set(drivername="postgresql")
         self._conninfo = url.render_as_string(hide_password=False)
         self._display = url.render_as_string(hide_password=True)
-        self._key = key
+        self.scope = scope
+        self._key = lock_key(scope)
         self._retry = retry_seconds
         self._check = check_seconds
         self._conn: psycopg.AsyncConnection[tuple[object, ...]] | None = None
@@ -110,7 +119,9 @@ class PostgresLeadership(Leadership):
             if await self._try_lock():
                 self._won()
                 self._watch = asyncio.create_task(self._watch_connection(), name="atou-leader-watch")
-                log.info("this instance (%s) now leads: it runs the scheduler and sends postings", instance_name())
+                log.info(
+                    "this instance (%s) now leads %s: it schedules and sends its postings", instance_name(), self.scope
+                )
                 return
             await asyncio.sleep(self._retry)
 
@@ -124,7 +135,7 @@ class PostgresLeadership(Leadership):
         await self._close()
         self._lose()
         if was_leading:
-            log.info("this instance (%s) gave up leadership", instance_name())
+            log.info("this instance (%s) gave up leading %s", instance_name(), self.scope)
 
     async def _try_lock(self) -> bool:
         import psycopg
@@ -141,7 +152,12 @@ class PostgresLeadership(Leadership):
             self._waiting_logged = False
             return True
         if not self._waiting_logged:
-            log.info("another instance leads; this one (%s) stands by and retries every %.0f s", instance_name(), self._retry)
+            log.info(
+                "another instance leads %s; this one (%s) stands by and retries every %.0f s",
+                self.scope,
+                instance_name(),
+                self._retry,
+            )
             self._waiting_logged = True
         return False
 
@@ -175,9 +191,10 @@ class PostgresLeadership(Leadership):
                 await asyncio.wait_for(conn.execute("SELECT 1"), timeout=max(self._check, 1.0) * 2)
             except (psycopg.Error, OSError, TimeoutError) as exc:
                 log.error(
-                    "this instance (%s) lost leadership: its database connection failed (%s); "
+                    "this instance (%s) lost leadership of %s: its database connection failed (%s); "
                     "it stops sending and contends again",
                     instance_name(),
+                    self.scope,
                     exc or type(exc).__name__,
                 )
                 await self._close()
@@ -193,9 +210,14 @@ class PostgresLeadership(Leadership):
 
 
 def leadership_for(
-    database_url: str, *, retry_seconds: float = RETRY_SECONDS, check_seconds: float = CHECK_SECONDS
+    database_url: str,
+    *,
+    scope: str = DEFAULT_SCOPE,
+    retry_seconds: float = RETRY_SECONDS,
+    check_seconds: float = CHECK_SECONDS,
 ) -> Leadership:
-    """The leadership for a database: an advisory lock on PostgreSQL, always-leader on SQLite.
+    """The leadership of `scope` (a platform) on a database: an advisory lock on PostgreSQL,
+    always-leader on SQLite.
 
     The timings apply to PostgreSQL only: how often a standby tries for the lock, and how often the
     leader checks the connection that holds it.
@@ -204,5 +226,26 @@ def leadership_for(
 
     url = normalize_url(database_url)
     if make_url(url).get_backend_name() == "postgresql":
-        return PostgresLeadership(url, retry_seconds=retry_seconds, check_seconds=check_seconds)
+        return PostgresLeadership(url, scope=scope, retry_seconds=retry_seconds, check_seconds=check_seconds)
     return Leadership()
+
+
+class Leaders:
+    """This process's leaderships, one per platform it runs: what health reports and heartbeats say."""
+
+    def __init__(self, by_scope: dict[str, Leadership]) -> None:
+        self.by_scope = by_scope
+
+    @property
+    def is_leader(self) -> bool:
+        """Whether this process leads any platform."""
+        return any(leadership.is_leader for leadership in self.by_scope.values())
+
+    @property
+    def led(self) -> list[str]:
+        """The platforms this process leads, by name."""
+        return sorted(scope for scope, leadership in self.by_scope.items() if leadership.is_leader)
+
+    async def release(self) -> None:
+        for leadership in self.by_scope.values():
+            await leadership.release()

@@ -24,7 +24,7 @@ from bot.services import groups, messages
 from bot.services.commands import Commands
 from bot.services.core import Core
 from bot.services.discussions import Discussions
-from bot.services.posting import Poster
+from bot.services.posting import Poster, covers
 from bot.services.reading import Reading
 
 log = logging.getLogger(__name__)
@@ -104,22 +104,24 @@ class Engine:
         else:
             log.info("ignored a button of unknown kind %r", kind)
 
-    def schedules(self) -> list[tuple[int, Schedule]]:
-        """(group id, schedule) of the active groups this process posts to: what the scheduler wakes for."""
+    def schedules(self, platform: str | None = None) -> list[tuple[int, Schedule]]:
+        """(group id, schedule) of the active groups of `platform` (None: of every platform this process
+        runs): what the scheduler wakes for."""
         with self.core.uow() as uow:
             return [
                 (g.id, g.schedule)
                 for g in uow.groups.list()
-                if g.active and g.platform in self.core.platforms
+                if g.active and covers(self.core, g, platform)
             ]
 
-    async def sweep(self) -> datetime | None:
-        """Everything due now: posts, make-ups, missed days, resumed postings, closings, recaps.
+    async def sweep(self, platform: str | None = None) -> datetime | None:
+        """Everything due now for the groups of `platform` (None: of every platform this process runs):
+        posts, make-ups, missed days, resumed postings, closings, recaps.
 
         Returns when to sweep again if that is sooner than usual: a posting held by another sender
         (or waiting for a retry) becomes free then.
         """
-        return await self.poster.sweep()
+        return await self.poster.sweep(platform)
 
     async def wake(self, group_id: int) -> None:
         """A group's post time has come (the scheduler's cron job)."""

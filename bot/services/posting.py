@@ -65,13 +65,15 @@ class Poster:
     def __init__(self, core: Core, discussions: Discussions) -> None:
         self.core = core
         self.discussions = discussions
-        self._queue_keys: set[str] = set()  # the groups whose queue length this process exports
+        # The groups whose queue length this process exports, by the platform swept.
+        self._queue_keys: dict[str, set[str]] = {}
 
     # Waking up ------------------------------------------------------------------------------
 
-    async def sweep(self) -> datetime | None:
-        """Everything due at this moment, for every group whose platform runs in this process:
-        due and missed slots, postings to resume or retry, discussions to close, recaps to send.
+    async def sweep(self, platform: str | None = None) -> datetime | None:
+        """Everything due at this moment for the groups of `platform` (None: of every platform that
+        runs in this process): due and missed slots, postings to resume or retry, discussions to
+        close, recaps to send. Each platform is swept by the instance that leads it.
 
         One short read decides it all; the sends follow, each failure logged and tried again on the
         next sweep so that one group or step never holds up the others. Returns when a posting held
@@ -82,15 +84,16 @@ class Poster:
         alive = self.core.alive(now)
         queue = self.core.articles.queue_ids()  # read before the transaction: one connection at a time
         with self.core.uow() as uow:
-            mine = [g for g in uow.groups.list() if g.platform in self.core.platforms]
+            mine = [g for g in uow.groups.list() if covers(self.core, g, platform)]
             due = [(g.id, slot) for g in mine if g.active for slot in self._plan(uow, g, now)]
+            ids = {g.id for g in mine}
             active = {g.id for g in mine if g.active}
             held = [p for p in uow.postings.unfinished() if p.is_article and p.group_id in active]
             had = uow.postings.progress_counts(queue)
-            expired = uow.discussions.expired(cutoff)
-            recaps = uow.discussions.recaps_due()
+            expired = [d for d in uow.discussions.expired(cutoff) if d.group_id in ids]
+            recaps = [d for d in uow.discussions.recaps_due() if d.group_id in ids]
             uow.commit()
-        self._report_queues(mine, len(queue), had)
+        self._report_queues(platform or "", mine, len(queue), had)
         free = [p for p in held if p.free_at(alive) <= now]
         free_later = min((at for p in held if (at := p.free_at(alive)) > now), default=None)
         by_group: dict[int, list[Slot]] = {}
@@ -111,14 +114,17 @@ class Poster:
             for slot in slots:
                 await _logged(self.post(group_id, slot.key, slot.local_date), f"posting to group {group_id}")
 
-    def _report_queues(self, mine: list[Group], queued: int, had: dict[int, int]) -> None:
-        """Export each group's waiting articles; a group the bot left (or that moved) stops being exported."""
+    def _report_queues(self, scope: str, mine: list[Group], queued: int, had: dict[int, int]) -> None:
+        """Export each group's waiting articles; a group the bot left (or that moved) stops being exported.
+
+        `scope`: the platform swept (each platform's sweep reports its own groups).
+        """
         shown = {g.key: queued - had.get(g.id, 0) for g in mine if g.paused_reason != groups.REMOVED}
-        for key in self._queue_keys - shown.keys():
+        for key in self._queue_keys.get(scope, set()) - shown.keys():
             metrics.forget_group(key)
         for key, waiting in shown.items():
             metrics.set_queue_length(key, waiting)
-        self._queue_keys = set(shown)
+        self._queue_keys[scope] = set(shown)
 
     async def wake(self, group_id: int) -> None:
         """A group's post time came (its cron job fired): post its due slot, if any."""
@@ -357,6 +363,11 @@ class Poster:
         where = Located(discussion.id, prompt_of_step(step))
         for message_id in ids:
             self.core.index.put(posting.group_id, message_id, where)
+
+
+def covers(core: Core, group: Group, platform: str | None) -> bool:
+    """Whether work for `platform` (None: for every platform of this process) concerns the group."""
+    return group.platform == platform if platform is not None else group.platform in core.platforms
 
 
 async def _logged(work: Awaitable[object], what: str) -> None:

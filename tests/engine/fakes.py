@@ -6,6 +6,7 @@ unit of work changes nothing — as a database transaction would.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import itertools
 from collections.abc import Sequence
@@ -29,6 +30,7 @@ from bot.services.domain import (
     ReplyStat,
     prompt_of_step,
 )
+from storage.leader import Leadership
 
 UNFINISHED = (PostingStatus.SENDING, PostingStatus.FAILED)
 
@@ -465,3 +467,38 @@ class RecordingPlatform:
 
 def utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+
+
+class MemoryLocks:
+    """Advisory locks in memory, as PostgreSQL grants them to instances: one holder per scope."""
+
+    def __init__(self) -> None:
+        self.held: dict[str, str] = {}
+        self.freed = asyncio.Event()
+
+    def leadership(self, scope: str, instance: str) -> LockLeadership:
+        return LockLeadership(self, scope, instance)
+
+
+class LockLeadership(Leadership):
+    """An instance's leadership of one scope (a platform) through `MemoryLocks`; `die()` frees it as a
+    killed process's session would."""
+
+    def __init__(self, locks: MemoryLocks, scope: str, instance: str) -> None:
+        super().__init__()
+        self.locks, self.scope, self.instance = locks, scope, instance
+
+    async def wait_until_leader(self) -> None:
+        while self.locks.held.setdefault(self.scope, self.instance) != self.instance:
+            self.locks.freed.clear()
+            await self.locks.freed.wait()
+        self._won()
+
+    async def release(self) -> None:
+        self.die()
+
+    def die(self) -> None:
+        if self.locks.held.get(self.scope) == self.instance:
+            del self.locks.held[self.scope]
+            self.locks.freed.set()
+        self._lose()
