@@ -46,6 +46,17 @@ class Settings(BaseSettings):
     log_json: bool = False
     log_level: str = "INFO"
 
+    # An OpenAI-compatible Chat Completions endpoint for drafting; drafting with a model is off while
+    # any of the three is unset. The translation model defaults to `llm_model`.
+    llm_base_url: str | None = None
+    llm_api_key: SecretStr | None = None
+    llm_model: str | None = None
+    llm_translation_model: str | None = None
+    llm_concurrency: int = Field(default=8, ge=1, le=64)
+    llm_timeout: float = Field(default=120.0, gt=0)
+    llm_retries: int = Field(default=4, ge=0)  # on 429, 5xx and timeouts
+    llm_reasks: int = Field(default=2, ge=0)  # on a reply that does not match the schema
+
     # `atou run` answers /healthz and /metrics here; port 0 turns that server off.
     health_listen: str = "127.0.0.1"
     health_port: int = 8081
