@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
-from bot.render.document import Action, Document
+from bot.render.document import Action, ActionKind, Document
 from bot.render.formatter import Formatter
 
 ACTION_VERSION = "v1"
@@ -232,13 +232,15 @@ def encode_action(action: Action) -> str:
 
 
 def decode_action(data: str) -> Action | None:
-    """The action in a button payload, or None for a payload of another version (a stale button)."""
+    """The action in a button payload, or None for a payload of another version or an unknown kind
+    (a stale button)."""
     parts = data.split("|")
     if len(parts) != 6 or parts[0] != ACTION_VERSION:
         return None
-    _, kind, article_id, part, page, arg = parts
+    _, kind_name, article_id, part, page, arg = parts
     try:
         page_no = int(page)
+        kind = ActionKind(kind_name)
     except ValueError:
         return None
     return Action(kind=kind, article_id=article_id, part=part, page=page_no, arg=arg)

@@ -19,7 +19,7 @@ import discord
 from discord import app_commands
 
 from adapters.discord import events
-from adapters.discord.commands import ADMIN_COMMANDS, PAGED_COMMANDS, CatalogTranslator, register_commands
+from adapters.discord.commands import CatalogTranslator, register_commands
 from adapters.discord.errors import RETRY_DELAYS, count_rate_limits, with_retries
 from adapters.discord.format import DiscordFormatter, DiscordMessage
 from adapters.discord.interactions import ACK_SECONDS, InteractionReply
@@ -40,6 +40,7 @@ from bot.protocol import (
 )
 from bot.render.document import Document, text_document
 from bot.render.i18n import N_, translator
+from bot.services import catalog
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +76,11 @@ CONTENT_INTENT_MISSING = N_(
 def grants_admin(permissions: discord.Permissions) -> bool:
     """Admins are members with Manage Server or Manage Channels (administrators and owners have both)."""
     return permissions.manage_guild or permissions.manage_channels
+
+
+def is_admin_command(name: str) -> bool:
+    command = catalog.find(name)
+    return command is not None and command.admin
 
 
 def gateway_intents(*, message_content: bool) -> discord.Intents:
@@ -233,10 +239,11 @@ class AtouClient(discord.Client):
         args: Sequence[str],
         mentions: Sequence[discord.abc.User],
     ) -> None:
+        command = catalog.find(name)
         await self._run_interaction(
             interaction,
             lambda reply: events.command_event(interaction, name, args, mentions, reply),
-            private=name in PAGED_COMMANDS,
+            private=command is not None and command.private,
         )
 
     async def on_action_button(self, interaction: discord.Interaction, payload: str) -> None:
@@ -264,7 +271,7 @@ class AtouClient(discord.Client):
         self.interaction_permissions[key] = interaction.permissions
         watchdog = asyncio.create_task(self._acknowledge_late(reply))
         try:
-            if isinstance(event, CommandEvent) and event.name in ADMIN_COMMANDS:
+            if isinstance(event, CommandEvent) and is_admin_command(event.name):
                 await self._announce_channel(interaction, event)
             await self.handler(event)
         except Exception:

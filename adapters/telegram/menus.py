@@ -1,7 +1,8 @@
 """The command menus Telegram shows when a member types `/`: per scope and per language.
 
-Members see the member commands in every chat; chat administrators see the admin commands too
-(scope `all_chat_administrators`). Each menu is set for the default language (the bot's default UI
+The commands and their descriptions come from the core's catalog (`bot.services.catalog`). Members see
+the member commands in every chat; chat administrators see the admin commands too (scope
+`all_chat_administrators`). Each menu is set for the default language (the bot's default UI
 language), for `zh` and for `en` — Telegram picks by the user's app language.
 """
 
@@ -19,7 +20,8 @@ from telegram import (
 )
 from telegram.error import TelegramError
 
-from bot.services.messages import ADMIN_COMMANDS, MEMBER_COMMANDS, CommandHelp, tr
+from bot.services import catalog
+from bot.services.messages import lang_of
 
 log = logging.getLogger(__name__)
 
@@ -28,17 +30,16 @@ MAX_DESCRIPTION = 256
 MENU_LANGUAGES = {"zh": "zh-Hans", "en": "en"}
 
 
-def commands(helps: tuple[CommandHelp, ...], lang: str) -> list[BotCommand]:
-    _ = tr(lang)
-    return [BotCommand(h.name, _(h.text)[:MAX_DESCRIPTION]) for h in helps]
+def commands(listed: tuple[catalog.Command, ...], lang: str) -> list[BotCommand]:
+    return [BotCommand(c.name, c.describe(lang_of(lang))[:MAX_DESCRIPTION]) for c in listed]
 
 
 def menus(default_lang: str) -> list[tuple[BotCommandScope, str, list[BotCommand]]]:
     """(scope, language_code, commands) for every menu the bot sets."""
     out: list[tuple[BotCommandScope, str, list[BotCommand]]] = []
     for code, lang in [("", default_lang), *MENU_LANGUAGES.items()]:
-        members = commands(MEMBER_COMMANDS, lang)
-        admins = members + commands(ADMIN_COMMANDS, lang)
+        members = commands(catalog.MEMBER_COMMANDS, lang)
+        admins = members + commands(catalog.ADMIN_COMMANDS, lang)
         out.append((BotCommandScopeDefault(), code, members))
         out.append((BotCommandScopeAllGroupChats(), code, members))
         out.append((BotCommandScopeAllChatAdministrators(), code, admins))

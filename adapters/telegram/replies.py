@@ -20,7 +20,7 @@ from telegram.error import TelegramError
 from adapters.telegram.deeplink import start_link
 from adapters.telegram.refs import is_private
 from bot.protocol import ButtonEvent, ChatGone, ChatRef, Member, PlatformError
-from bot.render.document import Action, Button, Document
+from bot.render.document import Action, ActionKind, Button, Document
 
 if TYPE_CHECKING:
     from adapters.telegram.adapter import TelegramAdapter
@@ -28,8 +28,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_ALERT = 200  # characters Telegram shows in a callback answer
-PAGE_KIND = "page"
-TAB_KIND = "tab"
 PAGE_LABEL = re.compile(r"\s*\d+\s*/\s*\d+\s*")
 
 
@@ -42,13 +40,13 @@ def fits_alert(doc: Document) -> bool:
 
 def reading_action(doc: Document) -> Action | None:
     """The button action that brings `doc` again, when it is a page of a text: its own page."""
-    pages = [b for row in doc.buttons for b in row if b.action is not None and b.action.kind == PAGE_KIND]
+    pages = [b for row in doc.buttons for b in row if b.action is not None and b.action.kind == ActionKind.PAGE]
     for button in pages:
         if PAGE_LABEL.fullmatch(button.label):  # the "n/m" button stands for the page shown
             return button.action
     if pages and pages[0].action is not None:
         first = pages[0].action
-        return Action(TAB_KIND, first.article_id, first.part)
+        return Action(ActionKind.TAB, first.article_id, first.part)
     return None
 
 

@@ -45,11 +45,20 @@ class Para:
         return "".join(s.text for s in self.spans)
 
 
+class ActionKind(StrEnum):
+    """What kind of thing a button does; the kind is what the core dispatches a press on."""
+
+    TAB = "tab"  # open a tab of the brief (`part`) of an article, as a new message
+    PAGE = "page"  # show page `page` of a text view (`part`), in place of the message pressed
+    ADMIN = "admin"  # an admin action (`arg`: a `bot.services.catalog.AdminAction`)
+    FORGET = "forget"  # confirm /forget (`arg`: the member who asked)
+
+
 @dataclass(frozen=True, slots=True)
 class Action:
     """What a button does, neutral of platform; encoded by bot.protocol.encode_action."""
 
-    kind: str  # "tab", "page", "admin", "forget", ...
+    kind: ActionKind
     article_id: str = ""
     part: str = ""
     page: int = 0

@@ -16,7 +16,7 @@ from enum import StrEnum
 from types import MappingProxyType
 
 from bot.model import Article, BilingualPair, Block, BlockKind, Brief, KeyPoint, RelevanceNote
-from bot.render.document import Action, Button, Document, Mention, Para, ParaKind, Span
+from bot.render.document import Action, ActionKind, Button, Document, Mention, Para, ParaKind, Span
 from bot.render.formatter import Formatter
 from bot.render.i18n import N_, Lang, clear_conversions, convert_article_text, parse_lang, translator
 from bot.render.memo import ArticleMemo
@@ -33,9 +33,6 @@ class Part(StrEnum):
 
 TEXT_PARTS = (Part.BILINGUAL, Part.TRANSLATION, Part.ORIGINAL)
 ARCHIVE_TAB = "archive"  # the tab button's `part` for the discussion archive
-
-TAB_KIND = "tab"
-PAGE_KIND = "page"
 
 # The tab labels of the reading page, in its order (双语对照 · 完整翻译 · 原文 · 讨论归档).
 TAB_LABELS: tuple[tuple[str, str], ...] = (
@@ -148,7 +145,7 @@ def _heading(text: str) -> Para:
 
 def tab_buttons(article_id: str, gettext: Callable[[str], str]) -> tuple[Button, ...]:
     """The tab row: 双语对照 · 完整翻译 · 原文 · 讨论归档."""
-    return tuple(Button(gettext(label), Action(TAB_KIND, article_id, part)) for part, label in TAB_LABELS)
+    return tuple(Button(gettext(label), Action(ActionKind.TAB, article_id, part)) for part, label in TAB_LABELS)
 
 
 def brief_document(
@@ -326,7 +323,7 @@ def pager_buttons(article_id: str, part: Part, number: int, total: int) -> tuple
         return ()
 
     def to(page: int, label: str) -> Button:
-        return Button(label, Action(PAGE_KIND, article_id, part.value, page))
+        return Button(label, Action(ActionKind.PAGE, article_id, part.value, page))
 
     row = [to(number - 1, PREVIOUS)] if number > 1 else []
     row.append(to(number, f"{number}/{total}"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Awaitable, Callable
 
 from bot.archive.export import ARCHIVE_FORMATS, export_archive, export_filename
 from bot.protocol import AccessReporter, ButtonEvent, CommandEvent, Member
@@ -19,7 +20,7 @@ from bot.scheduling.schedule import (
     parse_time,
     parse_timezone,
 )
-from bot.services import groups, messages
+from bot.services import catalog, groups, messages
 from bot.services.core import Core
 from bot.services.discussions import Discussions
 from bot.services.domain import Group, UserError, author_key
@@ -28,7 +29,6 @@ from bot.services.reading import Reading
 
 log = logging.getLogger(__name__)
 
-READING_COMMANDS = frozenset({"brief", "bilingual", "translation", "original"})
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 QUEUE_SHOWN = 10
 
@@ -48,41 +48,55 @@ class Commands:
         group = found.group if found is not None else None
         lang = group.lang if group is not None else self.core.config.default_lang
         name = event.name
-        if name not in messages.COMMAND_NAMES:
+        command = catalog.find(name)
+        if command is None:
             await event.respond(messages.unknown_command(lang, name), private=True)
             return
         try:
-            if name in messages.ADMIN_COMMAND_NAMES:
+            if command.admin:
                 if not await self.is_admin(event):
                     await event.respond(messages.refusal(lang, name), private=True)
                     return
                 if group is None:  # an admin's first command sets the chat up
                     group, _ = groups.register(self.core, event.chat, "")
                     await event.respond(messages.registered_doc(lang))
-                await getattr(self, f"_admin_{name}")(event, group)
+                await self.handler(command)(event, group)
             else:
-                await self._member(event, group, lang)
+                await self.handler(command)(event, group, lang)
         except (UserError, ScheduleError) as error:
             await event.respond(messages.explain(error, lang), private=True)
 
+    def handler(self, command: catalog.Command) -> Callable[..., Awaitable[None]]:
+        """The method that runs `command`: `_admin_NAME(event, group)` for an admin command (the group
+        exists by then), `_member_NAME(event, group or None, lang)` for the others."""
+        handler: Callable[..., Awaitable[None]] = getattr(
+            self, f"_{'admin' if command.admin else 'member'}_{command.name}"
+        )
+        return handler
+
     # Members --------------------------------------------------------------------------------
 
-    async def _member(self, event: CommandEvent, group: Group | None, lang: str) -> None:
-        name = event.name
-        if name in READING_COMMANDS:
-            await self.reading.on_command(event, group, lang)
-        elif name == "help":
-            await event.respond(messages.help_doc(lang))
-        elif name == "archive":
-            await event.respond(self.reading.archive(group, lang))
-        elif name == "status":
-            await event.respond(await self._status(event, group, lang))
-        elif name == "forget":
-            await event.respond(messages.forget_confirm_doc(lang, event.author.id), private=True)
-        elif name == "optout":
-            on = not (event.args and event.args[0].casefold() in ("off", "no", "undo"))
-            self.discussions.opt_out(author_key(event.chat.platform, event.author), on)
-            await event.respond(messages.optout_doc(lang, on), private=True)
+    async def _read(self, event: CommandEvent, group: Group | None, lang: str) -> None:
+        await self.reading.on_command(event, group, lang)
+
+    _member_brief = _member_bilingual = _member_translation = _member_original = _read
+
+    async def _member_help(self, event: CommandEvent, group: Group | None, lang: str) -> None:
+        await event.respond(messages.help_doc(lang))
+
+    async def _member_archive(self, event: CommandEvent, group: Group | None, lang: str) -> None:
+        await event.respond(self.reading.archive(group, lang))
+
+    async def _member_status(self, event: CommandEvent, group: Group | None, lang: str) -> None:
+        await event.respond(await self._status(event, group, lang))
+
+    async def _member_forget(self, event: CommandEvent, group: Group | None, lang: str) -> None:
+        await event.respond(messages.forget_confirm_doc(lang, event.author.id), private=True)
+
+    async def _member_optout(self, event: CommandEvent, group: Group | None, lang: str) -> None:
+        on = not (event.args and event.args[0].casefold() in ("off", "no", "undo"))
+        self.discussions.opt_out(author_key(event.chat.platform, event.author), on)
+        await event.respond(messages.optout_doc(lang, on), private=True)
 
     async def _status(self, event: CommandEvent, group: Group | None, lang: str) -> Document:
         if group is None:
@@ -279,9 +293,9 @@ class Commands:
             await event.respond(messages.refusal_button(lang), private=True)
             return
         try:
-            if event.action.arg == "postnow":
+            if event.action.arg == catalog.AdminAction.POST_NOW:
                 await self._admin_postnow(event, group)
-            elif event.action.arg == "skip":
+            elif event.action.arg == catalog.AdminAction.SKIP:
                 await self._admin_skip(
                     CommandEvent(
                         chat=event.chat, at=event.at, respond=event.respond, author=event.author, name="skip"

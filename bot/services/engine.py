@@ -18,7 +18,7 @@ from bot.protocol import (
     MessageEvent,
     Platform,
 )
-from bot.render.views import PAGE_KIND, TAB_KIND
+from bot.render.document import ActionKind
 from bot.scheduling.schedule import Schedule
 from bot.services import groups, messages
 from bot.services.commands import Commands
@@ -94,15 +94,13 @@ class Engine:
         found = groups.find(self.core, event.chat)
         group = found.group if found is not None else None
         lang = group.lang if group is not None else self.core.config.default_lang
-        kind = event.action.kind
-        if kind in (TAB_KIND, PAGE_KIND):
-            await self.reading.on_button(event, group, lang)
-        elif kind == "admin":
-            await self.commands.on_admin_button(event, group)
-        elif kind == "forget":
-            await self.commands.on_forget_button(event, group)
-        else:
-            log.info("ignored a button of unknown kind %r", kind)
+        match event.action.kind:
+            case ActionKind.TAB | ActionKind.PAGE:
+                await self.reading.on_button(event, group, lang)
+            case ActionKind.ADMIN:
+                await self.commands.on_admin_button(event, group)
+            case ActionKind.FORGET:
+                await self.commands.on_forget_button(event, group)
 
     def schedules(self, platform: str | None = None) -> list[tuple[int, Schedule]]:
         """(group id, schedule) of the active groups of `platform` (None: of every platform this process

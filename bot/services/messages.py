@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from bot.model import Article
-from bot.render.document import Action, Button, Document, Para, ParaKind, Span
+from bot.render.document import Action, ActionKind, Button, Document, Para, ParaKind, Span
 from bot.render.i18n import DEFAULT_LANG, N_, Lang, parse_lang, plural_translator, translator
 from bot.scheduling.schedule import ScheduleError
+from bot.services import catalog
 from bot.services.domain import Group, ReplyStat, UserError
 
 Translate = Callable[[str], str]
@@ -36,51 +36,6 @@ def tr(code: str) -> Translate:
 def ntr(code: str) -> TranslatePlural:
     """The ngettext function for a stored language code: singular, plural, count → the form for the count."""
     return plural_translator(lang_of(code))
-
-
-@dataclass(frozen=True, slots=True)
-class CommandHelp:
-    name: str
-    usage: str
-    text: str  # an English message id
-
-
-MEMBER_COMMANDS = (
-    CommandHelp("brief", "", N_("the brief of the current article, with buttons for the other tabs")),
-    CommandHelp("bilingual", "[page]", N_("the article paragraph by paragraph, English then Chinese")),
-    CommandHelp("translation", "[page]", N_("the whole Chinese translation")),
-    CommandHelp("original", "[page]", N_("the English original")),
-    CommandHelp("archive", "", N_("how to read this group's discussion archive")),
-    CommandHelp("status", "", N_("the schedule, the next post and the open discussion")),
-    CommandHelp("forget", "", N_("remove all your replies from every archive (asks first)")),
-    CommandHelp(
-        "optout", "[off]", N_("keep your replies out of exports and the archive page; /optout off undoes it")
-    ),
-    CommandHelp("help", "", N_("this list")),
-)
-ADMIN_COMMANDS = (
-    CommandHelp(
-        "schedule",
-        "HH:MM [TZ] [days]",
-        N_("post time, IANA timezone and days, e.g. /schedule 08:00 Asia/Shanghai mon-fri"),
-    ),
-    CommandHelp("pause", "[reason]", N_("stop posting until /resume")),
-    CommandHelp("resume", "", N_("post on schedule again")),
-    CommandHelp(
-        "skip", "[ID|YYYY-MM-DD]", N_("skip the next article (or the one given), or post nothing on a date")
-    ),
-    CommandHelp("postnow", "", N_("post the next article now")),
-    CommandHelp("queue", "", N_("the articles this group gets next")),
-    CommandHelp("move", "ID POS", N_("move an article to a position in the queue (1 = next)")),
-    CommandHelp("close", "", N_("close the open discussion and post its recap")),
-    CommandHelp(
-        "export", "[md|json|csv|html]", N_("the discussion archive of the current article as a file")
-    ),
-    CommandHelp("persona", "NAME @member", N_("mention a member with the relevance note for NAME")),
-    CommandHelp("lang", "zh-Hans|zh-Hant|en", N_("the language of the bot's messages")),
-)
-COMMAND_NAMES = frozenset(c.name for c in MEMBER_COMMANDS + ADMIN_COMMANDS)
-ADMIN_COMMAND_NAMES = frozenset(c.name for c in ADMIN_COMMANDS)
 
 
 def _p(text: str, *, bold: bool = False) -> Para:
@@ -114,19 +69,15 @@ def explain(error: UserError | ScheduleError, lang: str) -> Document:
 def help_doc(lang: str) -> Document:
     _ = tr(lang)
 
-    def rows(commands: Sequence[CommandHelp]) -> list[Para]:
-        out = []
-        for c in commands:
-            usage = f"/{c.name} {c.usage}".rstrip()
-            out.append(_li(Span(usage, code=True), Span(" — " + _(c.text))))
-        return out
+    def rows(commands: Sequence[catalog.Command]) -> list[Para]:
+        return [_li(Span(c.usage, code=True), Span(" — " + _(c.help))) for c in commands]
 
     return Document(
         (
             _h(_("Commands for everyone")),
-            *rows(MEMBER_COMMANDS),
+            *rows(catalog.MEMBER_COMMANDS),
             _h(_("Commands for admins")),
-            *rows(ADMIN_COMMANDS),
+            *rows(catalog.ADMIN_COMMANDS),
             _p(_("To discuss, reply to a prompt (or to a reply to it); your reply goes into the archive.")),
         )
     )
@@ -229,8 +180,8 @@ def queue_doc(lang: str, titles: Sequence[tuple[int, str, str]]) -> Document:
         return say(_("The queue is empty: nothing is left to post to this group."))
     items = [_li(Span(f"{pos}. "), Span(aid, code=True), Span(" " + title)) for pos, aid, title in titles]
     buttons = (
-        Button(_("Post now"), Action(kind="admin", arg="postnow")),
-        Button(_("Skip next"), Action(kind="admin", arg="skip")),
+        Button(_("Post now"), Action(ActionKind.ADMIN, arg=catalog.AdminAction.POST_NOW)),
+        Button(_("Skip next"), Action(ActionKind.ADMIN, arg=catalog.AdminAction.SKIP)),
     )
     return Document((_h(_("Next in the queue")), *items), (buttons,))
 
@@ -314,7 +265,7 @@ def forget_confirm_doc(lang: str, member_id: str) -> Document:
     _ = tr(lang)
     return Document(
         (_p(_("Remove all your replies from every archive? This cannot be undone.")),),
-        ((Button(_("Yes, forget my replies"), Action(kind="forget", arg=member_id)),),),
+        ((Button(_("Yes, forget my replies"), Action(ActionKind.FORGET, arg=member_id)),),),
     )
 
 

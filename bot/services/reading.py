@@ -5,9 +5,9 @@ from __future__ import annotations
 from bot.links import mint_archive_link
 from bot.model import Article
 from bot.protocol import ButtonEvent, CommandEvent, Platform
-from bot.render.document import Document
+from bot.render.document import ActionKind, Document
 from bot.render.i18n import N_
-from bot.render.views import ARCHIVE_TAB, TAB_KIND, Part, brief_document, text_page
+from bot.render.views import ARCHIVE_TAB, Part, brief_document, text_page
 from bot.services import messages
 from bot.services.core import Core
 from bot.services.domain import Group, UserError
@@ -68,7 +68,7 @@ class Reading:
         """A tab of the brief (a new message) or a page turn (in place), for the presser alone where
         the platform can."""
         action = event.action
-        if action.kind == TAB_KIND and action.part == ARCHIVE_TAB:
+        if action.kind == ActionKind.TAB and action.part == ARCHIVE_TAB:
             await event.respond(self.archive(group, lang, action.article_id or None), private=True)
             return
         if action.part not in TEXT_PARTS:
@@ -78,7 +78,7 @@ class Reading:
             await event.respond(messages.nothing_to_read_doc(lang), private=True)
             return
         platform = self.core.platform(event.chat)
-        if action.kind == TAB_KIND:
+        if action.kind == ActionKind.TAB:
             await event.respond(self.text(platform, article, action.part, 1, lang), private=True)
         else:
             page = self.text(platform, article, action.part, action.page, lang)

@@ -10,12 +10,16 @@ import pytest
 import simcord
 
 from adapters.discord.adapter import DiscordAdapter
-from adapters.discord.commands import ADMIN_COMMANDS, MEMBER_COMMANDS
 from bot.protocol import BotAdded, ChatRef, CommandEvent, InboundEvent
 from bot.render.document import text_document
+from bot.render.i18n import Lang
+from bot.services import catalog
+from bot.services.catalog import ArgKind
 from tests.discord.support import Recorder, as_member, make_settings
 
-ALL_COMMANDS = set(MEMBER_COMMANDS) | set(ADMIN_COMMANDS)
+ALL_COMMANDS = {c.name for c in catalog.COMMANDS}
+MEMBER_COMMANDS = [c.name for c in catalog.MEMBER_COMMANDS]
+ADMIN_COMMANDS = [c.name for c in catalog.ADMIN_COMMANDS]
 
 
 @pytest.fixture
@@ -28,11 +32,38 @@ def world(simcord_env: simcord.Env):
     return guild, channel, admin, member
 
 
-def test_the_command_set_is_the_engines() -> None:
-    assert ALL_COMMANDS == {
-        "brief", "bilingual", "translation", "original", "archive", "help", "forget", "optout", "status",
-        "schedule", "pause", "resume", "skip", "postnow", "queue", "move", "close", "export", "persona", "lang",
-    }  # fmt: skip
+OPTION_TYPES = {
+    ArgKind.TEXT: discord.AppCommandOptionType.string,
+    ArgKind.CHOICE: discord.AppCommandOptionType.string,
+    ArgKind.TIMEZONE: discord.AppCommandOptionType.string,
+    ArgKind.INTEGER: discord.AppCommandOptionType.integer,
+    ArgKind.MEMBER: discord.AppCommandOptionType.user,
+}
+
+
+async def test_the_synced_commands_are_the_catalog(simcord_env) -> None:
+    """Every catalog command is synced with its description, admin flag and typed options, and nothing else."""
+    synced = {c.name: c for c in await simcord_env.bot.tree.fetch_commands()}
+    assert list(synced) == [c.name for c in catalog.COMMANDS]
+    for command in catalog.COMMANDS:
+        got = synced[command.name]
+        assert got.description == command.help
+        assert got.description_localizations[discord.Locale.chinese] == command.describe(Lang.ZH_HANS)
+        assert got.description_localizations[discord.Locale.taiwan_chinese] == command.describe(Lang.ZH_HANT)
+        hidden = got.default_member_permissions is not None and got.default_member_permissions.manage_guild
+        assert hidden == command.admin
+        options = {o.name: o for o in got.options}
+        assert set(options) == {a.name for a in command.args}
+        for arg in command.args:
+            option = options[arg.name]
+            assert (option.type, option.required, option.description) == (
+                OPTION_TYPES[arg.kind],
+                arg.required,
+                arg.help,
+            )
+            assert [c.value for c in option.choices] == list(arg.choices)
+            assert option.autocomplete == (arg.kind is ArgKind.TIMEZONE)
+            assert (option.min_value, option.max_value) == (arg.minimum, arg.maximum)
 
 
 async def test_commands_are_synced_and_admin_ones_hidden_from_members(simcord_env, world) -> None:
@@ -281,7 +312,7 @@ async def test_text_pages_asked_by_command_are_private(simcord_env, world, recor
 async def test_descriptions_are_localized_for_chinese_clients(simcord_env) -> None:
     commands = {c.name: c for c in await simcord_env.bot.tree.fetch_commands()}
     brief = commands["brief"]
-    assert brief.description == "Show the current article's brief"
-    assert brief.description_localizations[discord.Locale.chinese] == "查看当前文章的阅读简报"
+    assert brief.description == "the brief of the current article, with buttons for the other tabs"
+    assert brief.description_localizations[discord.Locale.chinese] == "当前文章的阅读简报，附带其他标签页的按钮"
     assert discord.Locale.taiwan_chinese in brief.description_localizations
     assert brief.name_localizations == {}  # command names stay the same in every language

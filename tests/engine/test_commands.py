@@ -10,8 +10,8 @@ import pytest
 from bot.links import verify_archive_token
 from bot.protocol import BotAdded, ChatAccess, ChatRef, Member
 from bot.render.document import Document
+from bot.services import catalog
 from bot.services.core import EngineConfig
-from bot.services.messages import ADMIN_COMMANDS, MEMBER_COMMANDS
 from tests.engine.conftest import World, build_world, make_article
 from tests.engine.fakes import utc
 
@@ -223,10 +223,25 @@ async def test_help_lists_every_command_and_unknown_ones_point_to_it(world: Worl
     await joined(world)
     await world.command("/help", author=BOB)
     text = world.responses.last
-    for command in MEMBER_COMMANDS + ADMIN_COMMANDS:
-        assert f"/{command.name}" in text
+    for command in catalog.COMMANDS:
+        assert command.usage in text
     await world.command("/frobnicate", author=BOB)
     assert world.responses.last == "There is no command /frobnicate. /help lists the commands."
+
+
+def test_every_catalog_command_has_a_handler(world: World) -> None:
+    for command in catalog.COMMANDS:
+        assert callable(world.engine.commands.handler(command)), command.name
+
+
+def test_platform_options_become_the_cores_arguments_in_order() -> None:
+    """A missing option before a given one takes its default, or is left out when it has none."""
+    export, schedule = catalog.find("export"), catalog.find("schedule")
+    assert export is not None and schedule is not None
+    assert catalog.positional(export, {}) == []
+    assert catalog.positional(export, {"format": "csv"}) == ["csv"]
+    assert catalog.positional(export, {"article": "a1"}) == ["md", "a1"]
+    assert catalog.positional(schedule, {"time": "08:00", "days": "mon"}) == ["08:00", "mon"]
 
 
 async def test_first_admin_command_registers_an_unknown_chat(world: World) -> None:

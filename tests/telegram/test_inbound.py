@@ -15,6 +15,8 @@ from bot.protocol import (
     MessageEvent,
 )
 from bot.render.document import Action, text_document
+from bot.render.i18n import Lang
+from bot.services import catalog
 from tests.telegram.conftest import AdapterFactory, Recorder
 from tests.telegram.fake_bot_api import AdminRights, FakeBotApi
 
@@ -32,6 +34,17 @@ async def test_start_sets_menus_and_polls(fake: FakeBotApi, make_adapter: Adapte
     en = {c["command"]: c["description"] for c in fake.commands[("all_group_chats", "en")]}
     assert zh["brief"] and en["brief"]
     await fake.wait_until(lambda: bool(fake.calls_to("getUpdates")))
+
+
+async def test_menus_are_the_catalog(fake: FakeBotApi, make_adapter: AdapterFactory) -> None:
+    """Every menu lists the catalog's commands, in its order, described in the menu's language."""
+    await make_adapter(set_menus=True)
+    for code, lang in (("", Lang.ZH_HANS), ("zh", Lang.ZH_HANS), ("en", Lang.EN)):
+        members = [{"command": c.name, "description": c.describe(lang)} for c in catalog.MEMBER_COMMANDS]
+        admins = members + [{"command": c.name, "description": c.describe(lang)} for c in catalog.ADMIN_COMMANDS]
+        assert fake.commands[("default", code)] == members
+        assert fake.commands[("all_group_chats", code)] == members
+        assert fake.commands[("all_chat_administrators", code)] == admins
 
 
 async def test_replies_to_the_bot_are_attributed_by_message_id(
