@@ -126,6 +126,10 @@ class PostingRepository(Protocol):
         """Per group id, how many of `article_ids` the group has had (groups with none left out)."""
         ...
 
+    def last_posts(self) -> dict[int, tuple[str, datetime]]:
+        """Per group id, the article of its latest finished post and when that post finished."""
+        ...
+
     def skip_article(self, group_id: int, article_id: str, now: datetime) -> bool:
         """Mark an article done for the group without posting it; False if it was done already."""
         ...

@@ -165,11 +165,30 @@ def ensure_current(engine: Engine, *, auto_upgrade: bool) -> None:
     upgrade(engine)
 
 
-def open_database(settings: Settings) -> Engine:
-    """The engine for `settings.database_url`, checked (or upgraded, if so configured) to be current."""
+def is_new_sqlite(engine: Engine) -> bool:
+    """Whether `engine` is a SQLite database with nothing in it yet (a file just created, or empty).
+
+    Only such a database is given atou's schema without being asked: it can hold nobody's data, so
+    creating the schema changes nothing another instance or program relies on.
+    """
+    from sqlalchemy import inspect
+
+    if engine.url.get_backend_name() != "sqlite":
+        return False
+    with engine.connect() as conn:
+        return not inspect(conn).get_table_names()
+
+
+def open_database(settings: Settings, *, create_new: bool = False) -> Engine:
+    """The engine for `settings.database_url`, checked (or upgraded, if so configured) to be current.
+
+    `create_new`: a new, empty SQLite database gets the current schema (commands that fill a
+    database, such as `atou import`, start a fresh one this way); a database that holds anything
+    and is behind is still refused unless automatic upgrades are on.
+    """
     engine = make_engine(settings.database_url)
     try:
-        ensure_current(engine, auto_upgrade=settings.auto_upgrade)
+        ensure_current(engine, auto_upgrade=settings.auto_upgrade or (create_new and is_new_sqlite(engine)))
     except BaseException:
         engine.dispose()
         raise

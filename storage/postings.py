@@ -250,6 +250,24 @@ class SqlPostingRepository:
         )
         return {int(group_id): int(count) for group_id, count in rows}
 
+    def last_posts(self) -> dict[int, tuple[str, datetime]]:
+        posted = and_(col(PostingRow.article_id).is_not(None), col(PostingRow.status) == PostingStatus.DONE.value)
+        latest = (
+            sa_select(col(PostingRow.group_id), func.max(PostingRow.finished_at).label("at"))
+            .where(posted)
+            .group_by(col(PostingRow.group_id))
+            .subquery()
+        )
+        rows = self.session.execute(
+            sa_select(col(PostingRow.group_id), col(PostingRow.article_id), col(PostingRow.finished_at))
+            .join(
+                latest,
+                and_(col(PostingRow.group_id) == latest.c.group_id, col(PostingRow.finished_at) == latest.c.at),
+            )
+            .where(posted)
+        )
+        return {int(gid): (str(aid), as_utc(at)) for gid, aid, at in rows}
+
     def skip_article(self, group_id: int, article_id: str, now: datetime) -> bool:
         try:
             with self.session.begin_nested():

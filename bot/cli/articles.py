@@ -60,12 +60,12 @@ def import_command(
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from bot.cli.db import open_engine
+    from bot.cli.db import open_engine_to_fill
     from bot.config import Settings
     from storage.articles import ArticleStore
 
     settings = Settings()
-    engine = open_engine(settings)
+    engine = open_engine_to_fill(settings)
     store = ArticleStore(engine)
     stored = set(store.queue_ids())
     out = Console(soft_wrap=True, highlight=False)

@@ -5,7 +5,8 @@ Heavy libraries (SQLAlchemy, Alembic, rich) are imported inside the functions: `
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 import typer
@@ -15,6 +16,7 @@ if TYPE_CHECKING:
 
     from bot.config import Settings
     from bot.model import Article
+    from bot.services.core import Core
 
 db_app = typer.Typer(
     name="db",
@@ -63,15 +65,35 @@ def _explained(settings: Settings, action: Callable[[], T]) -> T:
         _unreachable(settings, exc)
 
 
-def open_engine(settings: Settings) -> Engine:
+def open_engine(settings: Settings, *, create_new: bool = False) -> Engine:
     """The current database (`storage.db.open_database`), or a clear message and exit 1.
 
     Refuses a database whose schema is behind (unless ATOU_AUTO_UPGRADE is set) or was migrated by
-    a newer atou, and a database that cannot be reached.
+    a newer atou, and a database that cannot be reached. `create_new`: see `open_engine_to_fill`.
     """
     from storage.db import open_database
 
-    return _explained(settings, lambda: open_database(settings))
+    return _explained(settings, lambda: open_database(settings, create_new=create_new))
+
+
+def open_engine_to_fill(settings: Settings) -> Engine:
+    """`open_engine` for the commands that put articles in (`atou import`, `atou draft`): a new SQLite
+    database is created with the current schema, as the demo does, so a first import needs no
+    `atou db upgrade`; an existing database that is behind is refused as everywhere else."""
+    return open_engine(settings, create_new=True)
+
+
+@contextmanager
+def opened_core(settings: Settings) -> Iterator[Core]:
+    """The engine's core on the current database (as `open_engine` opens it), for commands that act
+    as an admin would in chat; the database is closed afterwards."""
+    from bot.app import build_engine
+
+    engine = open_engine(settings)
+    try:
+        yield build_engine(settings, engine).core
+    finally:
+        engine.dispose()
 
 
 def stored_article(article_id: str) -> Article:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from functools import lru_cache
@@ -175,3 +176,30 @@ def parse_date(text: str) -> date:
         raise ScheduleError(
             N_("“{text}” is not a date: use YYYY-MM-DD, for example 2025-01-29"), text=text
         ) from None
+
+
+def schedule_from_args(args: Sequence[str], current: Schedule) -> Schedule:
+    """The schedule `HH:MM [TZ] [DAYS]` asks for (/schedule in chat, `atou groups schedule` in a shell).
+
+    The timezone and the days may come in either order; what is left out stays as in `current`,
+    and so do its skip dates.
+    """
+    post_time = parse_time(args[0] if args else "")
+    timezone, days = current.timezone, current.days
+    seen_zone = seen_days = False
+    for arg in args[1:]:
+        if not seen_zone and is_timezone(arg):
+            timezone, seen_zone = arg, True
+        elif not seen_days and looks_like_days(arg):
+            days, seen_days = parse_days(arg), True
+        elif "/" in arg or arg.isupper():
+            parse_timezone(arg)  # a mistyped timezone: raises saying what is accepted
+        else:
+            raise ScheduleError(
+                N_(
+                    "“{text}” is neither a timezone nor a list of days. Use /schedule HH:MM [TZ] [days], "
+                    "e.g. /schedule 08:00 Asia/Shanghai mon-fri"
+                ),
+                text=arg,
+            )
+    return Schedule(timezone, post_time, days, current.skip_dates)

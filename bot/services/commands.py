@@ -13,12 +13,8 @@ from bot.render.i18n import N_
 from bot.scheduling.schedule import (
     Schedule,
     ScheduleError,
-    is_timezone,
-    looks_like_days,
     parse_date,
-    parse_days,
-    parse_time,
-    parse_timezone,
+    schedule_from_args,
 )
 from bot.services import catalog, groups, messages
 from bot.services.core import Core
@@ -130,27 +126,8 @@ class Commands:
                 messages.schedule_doc(group.lang, group, next_post_at(group, self.core.clock.now()))
             )
             return
-        post_time = parse_time(event.args[0])
-        timezone, days = group.schedule.timezone, group.schedule.days
-        seen_zone = seen_days = False
-        for arg in event.args[1:]:
-            if not seen_zone and is_timezone(arg):
-                timezone, seen_zone = arg, True
-            elif not seen_days and looks_like_days(arg):
-                days, seen_days = parse_days(arg), True
-            elif "/" in arg or arg.isupper():
-                parse_timezone(arg)  # a mistyped timezone: raises saying what is accepted
-            else:
-                raise UserError(
-                    N_(
-                        "“{text}” is neither a timezone nor a list of days. Use /schedule HH:MM [TZ] [days], "
-                        "e.g. /schedule 08:00 Asia/Shanghai mon-fri"
-                    ),
-                    text=arg,
-                )
         now = self.core.clock.now()
-        new = Schedule(timezone, post_time, days, group.schedule.skip_dates)
-        changed = groups.change(self.core, group.id, lambda g: g.reschedule(new, now), schedule=True)
+        changed = groups.reschedule(self.core, group.id, schedule_from_args(event.args, group.schedule))
         assert changed is not None
         await event.respond(messages.schedule_doc(changed.lang, changed, next_post_at(changed, now)))
 
@@ -160,7 +137,7 @@ class Commands:
         await event.respond(messages.paused_doc(group.lang, reason))
 
     async def _admin_resume(self, event: CommandEvent, group: Group) -> None:
-        groups.change(self.core, group.id, lambda g: g.resume())
+        groups.resume(self.core, group.id)
         await event.respond(messages.resumed_doc(group.lang))
 
     async def _admin_skip(self, event: CommandEvent, group: Group) -> None:

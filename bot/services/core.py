@@ -132,6 +132,16 @@ class Core:
             cfg.web_url, cfg.secret_key, group_key, article_id, now=self.clock.now(), ttl=cfg.link_ttl, tab="brief"
         )
 
+    def archive_link(self, group_key: str, article_id: str, *, ttl: timedelta | None = None) -> str | None:
+        """The signed link to the group's archive of the article that /archive gives, valid for `ttl`
+        (default ATOU_LINK_DAYS); None unless the bot has a web address and a secret key."""
+        cfg = self.config
+        if cfg.web_url is None or cfg.secret_key is None:
+            return None
+        return mint_archive_link(
+            cfg.web_url, cfg.secret_key, group_key, article_id, now=self.clock.now(), ttl=ttl or cfg.link_ttl
+        )
+
     def alive(self, now: datetime) -> dict[str, datetime] | None:
         """The live instances at `now`, each until when it counts as alive; this one always does.
 

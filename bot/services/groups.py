@@ -120,6 +120,16 @@ def pause(core: Core, group_id: int, reason: str) -> Group | None:
     return group
 
 
+def resume(core: Core, group_id: int) -> Group | None:
+    return change(core, group_id, lambda g: g.resume())
+
+
+def reschedule(core: Core, group_id: int, schedule: Schedule) -> Group | None:
+    """Give the group a new schedule; a new time, timezone or day list applies from its next occurrence."""
+    now = core.clock.now()
+    return change(core, group_id, lambda g: g.reschedule(schedule, now), schedule=True)
+
+
 def move_chat(core: Core, group_id: int, new_chat_id: str) -> Group | None:
     """The chat got a new id (Telegram group → supergroup): the group follows it."""
 

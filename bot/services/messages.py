@@ -38,6 +38,10 @@ def ntr(code: str) -> TranslatePlural:
     return plural_translator(lang_of(code))
 
 
+# The pause reason stored when the operator pauses a group from the shell without giving one.
+OPERATOR_PAUSE = N_("paused by the operator")
+
+
 def _p(text: str, *, bold: bool = False) -> Para:
     return Para((Span(text, bold=bold),))
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from bot.links import mint_archive_link
 from bot.model import Article
 from bot.protocol import ButtonEvent, CommandEvent, Platform
 from bot.render.document import ActionKind, Document
@@ -96,17 +95,7 @@ class Reading:
                 discussion_open = latest.is_open
             elif article_id is not None:
                 discussion_open = False
-        cfg = self.core.config
-        link = None
-        if group is not None and article_id and cfg.web_url and cfg.secret_key:
-            link = mint_archive_link(
-                cfg.web_url,
-                cfg.secret_key,
-                group.key,
-                article_id,
-                now=self.core.clock.now(),
-                ttl=cfg.link_ttl,
-            )
+        link = self.core.archive_link(group.key, article_id) if group is not None and article_id else None
         return messages.archive_doc(lang, link=link, discussion_open=discussion_open)
 
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+import pytest
 from sqlalchemy import text
 
-from storage.db import head_revisions, make_engine
+from storage.db import current_revisions, head_revisions, make_engine
 from tests.cli.conftest import Atou
 
 
@@ -61,3 +65,38 @@ def test_an_unreachable_database_is_reported_without_its_password(atou: Atou) ->
     assert result.exit_code == 1
     assert "Cannot open the database postgresql+psycopg://atou:***@127.0.0.1:1/atou" in result.stderr
     assert "s3cret" not in result.output
+
+
+def test_import_creates_the_schema_of_a_new_sqlite_file(atou: Atou, db_url: str, sample_page: Path) -> None:
+    result = atou("import", sample_page)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("imported ")
+    assert current_revisions_of(db_url) == head_revisions()
+    assert len(json.loads(atou("articles", "--json").stdout)) == 1
+
+
+def test_import_refuses_a_sqlite_file_that_holds_something_else(atou: Atou, db_url: str, sample_page: Path) -> None:
+    engine = make_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE notes (body TEXT)"))
+    engine.dispose()
+    result = atou("import", sample_page)
+    assert result.exit_code == 1
+    assert "has no atou schema yet" in result.stderr and "atou db upgrade" in result.stderr
+    assert current_revisions_of(db_url) == ()
+
+
+@pytest.mark.postgres
+def test_import_does_not_create_a_schema_on_postgresql_unasked(atou: Atou, postgres_url: str,
+                                                                sample_page: Path) -> None:
+    result = atou("import", sample_page, env={"ATOU_DATABASE_URL": postgres_url})
+    assert result.exit_code == 1
+    assert "atou db upgrade" in result.stderr
+
+
+def current_revisions_of(url: str) -> tuple[str, ...]:
+    engine = make_engine(url)
+    try:
+        return current_revisions(engine)
+    finally:
+        engine.dispose()

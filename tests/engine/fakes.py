@@ -226,6 +226,14 @@ class MemoryPostings:
                 counts[gid] = counts.get(gid, 0) + 1
         return counts
 
+    def last_posts(self) -> dict[int, tuple[str, datetime]]:
+        latest: dict[int, tuple[str, datetime]] = {}
+        for p in self.s.postings.values():
+            if p.article_id is not None and p.status is PostingStatus.DONE and p.finished_at is not None:
+                if p.group_id not in latest or p.finished_at > latest[p.group_id][1]:
+                    latest[p.group_id] = (p.article_id, p.finished_at)
+        return latest
+
     def skip_article(self, group_id: int, article_id: str, now: datetime) -> bool:
         if (group_id, article_id) in self.s.progress:
             return False
