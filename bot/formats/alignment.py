@@ -145,7 +145,7 @@ def _align(region: list[Line], original: list[Line]) -> list[_Group]:
 
 def _texts(translation: list[Line], groups: list[_Group], original: list[Line]) -> PageTexts:
     shapes = _original_shapes(original)
-    blocks = tuple(Block(s.kind, s.text) for s in shapes)
+    blocks = tuple(s.block() for s in shapes)
     pairs: list[BilingualPair] = []
     pending: list[_Group] = []
     for group in groups:
@@ -161,7 +161,7 @@ def _texts(translation: list[Line], groups: list[_Group], original: list[Line]) 
     translated = []
     for line in translation:
         s = shape(line.text)
-        translated.append(Block(kinds.get(s.text, s.kind), s.text))
+        translated.append(s.block(kinds.get(s.text, s.kind)))
     return PageTexts(blocks, tuple(translated), tuple(pairs))
 
 
@@ -178,15 +178,13 @@ def _pairs(run: list[_Group], blocks: tuple[Block, ...]) -> list[BilingualPair]:
         # A block of source list items followed by a block of translated items: item i ↔ item i.
         head = [BilingualPair(blocks[g.source], None) for g in run[:-items]]
         return head + [
-            BilingualPair(blocks[g.source], Block(blocks[g.source].kind, shape(t.text).text))
+            BilingualPair(blocks[g.source], shape(t.text).block(blocks[g.source].kind))
             for g, t in zip(run[-items:], targets, strict=True)
         ]
     last = blocks[run[-1].source]
     out = [BilingualPair(blocks[g.source], None) for g in run[:-1]]
-    out.append(BilingualPair(last, Block(last.kind, shape(targets[0].text).text)))
-    for extra in targets[1:]:
-        s = shape(extra.text)
-        out.append(BilingualPair(None, Block(s.kind, s.text)))
+    out.append(BilingualPair(last, shape(targets[0].text).block(last.kind)))
+    out.extend(BilingualPair(None, shape(extra.text).block()) for extra in targets[1:])
     return out
 
 
@@ -197,5 +195,8 @@ def _original_shapes(original: list[Line]) -> list[Shape]:
         tail -= 1
     if 0 < tail < len(shapes):
         # The numbered items that close the article are its notes.
-        shapes[tail:] = [Shape(BlockKind.FOOTNOTE, s.text, numbered=True, marked=True) for s in shapes[tail:]]
+        shapes[tail:] = [
+            Shape(BlockKind.FOOTNOTE, s.text, numbered=True, marked=True, number=s.number)
+            for s in shapes[tail:]
+        ]
     return shapes

@@ -13,9 +13,21 @@ from typing import Any
 
 from bot.formats.problem import ImportProblem
 from bot.formats.text import check_article, require_in_domain, text_problem
-from bot.model import Article, BilingualPair, Block, BlockKind, Brief, KeyPoint, RelevanceNote
+from bot.model import (
+    Article,
+    BilingualPair,
+    Block,
+    BlockKind,
+    Brief,
+    KeyPoint,
+    RelevanceNote,
+    SpanKind,
+    TextSpan,
+)
 
-FORMAT = "atou-article/1"
+FORMAT = "atou-article/2"
+# Version 1 had blocks of kind and text only; it reads as version 2 with plain, unnumbered blocks.
+FORMATS = ("atou-article/1", FORMAT)
 SCHEMA_PATH = Path(__file__).with_name("article.schema.json")
 
 
@@ -76,8 +88,22 @@ def article_to_dict(article: Article) -> dict[str, Any]:
     }
 
 
-def _block_dict(block: Block) -> dict[str, str]:
-    return {"kind": block.kind.value, "text": block.text}
+def _block_dict(block: Block) -> dict[str, Any]:
+    out: dict[str, Any] = {"kind": block.kind.value, "text": block.text}
+    if block.styled:
+        out["spans"] = [_span_dict(s) for s in block.spans]
+    for name in ("level", "number", "attribution"):
+        value = getattr(block, name)
+        if value is not None:
+            out[name] = value
+    return out
+
+
+def _span_dict(span: TextSpan) -> dict[str, str]:
+    out = {"kind": span.kind.value, "text": span.text}
+    if span.target is not None:
+        out["target"] = span.target
+    return out
 
 
 def dump_json(article: Article) -> str:
@@ -116,21 +142,60 @@ def article_from_dict(data: Any, *, source_name: str = "<json>") -> Article:
         published=day,
         source_lang=data.get("source_lang", "en"),
         target_lang=data.get("target_lang", "zh-Hans"),
-        original=tuple(_block(b) for b in data.get("original", [])),
-        translation=tuple(_block(b) for b in data.get("translation", [])),
-        bilingual=tuple(
-            BilingualPair(_optional_block(p["source"]), _optional_block(p["target"]))
-            for p in data.get("bilingual", [])
-        ),
+        original=_blocks(data, "original", source_name),
+        translation=_blocks(data, "translation", source_name),
+        bilingual=_pairs(data, source_name),
     )
     return check_article(article, source_name)
 
 
-def _block(data: dict[str, str]) -> Block:
-    return Block(BlockKind(data["kind"]), data["text"])
+def _blocks(data: dict[str, Any], section: str, source_name: str) -> tuple[Block, ...]:
+    blocks = []
+    for i, item in enumerate(data.get(section, [])):
+        try:
+            blocks.append(_block(item))
+        except _Refused as error:
+            raise ImportProblem(source_name, f"$.{section}[{i}]", str(error)) from None
+    return tuple(blocks)
 
 
-def _optional_block(data: dict[str, str] | None) -> Block | None:
+def _pairs(data: dict[str, Any], source_name: str) -> tuple[BilingualPair, ...]:
+    pairs = []
+    for i, pair in enumerate(data.get("bilingual", [])):
+        halves = []
+        for side in ("source", "target"):
+            try:
+                halves.append(_optional_block(pair[side]))
+            except _Refused as error:
+                raise ImportProblem(source_name, f"$.bilingual[{i}].{side}", str(error)) from None
+        pairs.append(BilingualPair(*halves))
+    return tuple(pairs)
+
+
+def _block(data: dict[str, Any]) -> Block:
+    kind = BlockKind(data["kind"])
+    spans = tuple(TextSpan(s["text"], SpanKind(s["kind"]), s.get("target")) for s in data.get("spans", ()))
+    joined = "".join(s.text for s in spans)
+    if spans and joined != data["text"]:
+        raise _Refused(f"the spans join to {_short(joined)}, not to the block's text {_short(data['text'])}")
+    try:
+        return Block(
+            kind,
+            data["text"],
+            spans,
+            level=data.get("level"),
+            number=data.get("number"),
+            attribution=data.get("attribution"),
+        )
+    except ValueError as error:
+        raise _Refused(str(error)) from None
+
+
+class _Refused(Exception):
+    """A block the schema allows but the model does not (spans that do not join to the text, …)."""
+
+
+def _optional_block(data: dict[str, Any] | None) -> Block | None:
     return None if data is None else _block(data)
 
 
@@ -154,8 +219,8 @@ def _explain(error: Any) -> str:
         return f"not allowed here: {message[message.find('(') + 1 : -1]}"
     if error.validator in ("oneOf", "anyOf") and isinstance(instance, str):
         return text_problem(instance) or f"{_short(instance)} has the wrong form"
-    if error.validator == "const" and error.json_path == "$.format":
-        return f"must be {FORMAT!r}"
+    if error.validator == "enum" and error.json_path == "$.format":
+        return f"must be {' or '.join(repr(f) for f in FORMATS)}"
     return _short(str(error.message), 200)
 
 

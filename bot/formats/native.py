@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from bot.formats.inline import read_spans, write_spans
 from bot.formats.problem import ImportProblem
 from bot.formats.text import (
     check_article,
@@ -36,7 +37,18 @@ from bot.formats.text import (
     source_lines,
     text_problem,
 )
-from bot.model import ARTICLE_ID_RE, Article, BilingualPair, Block, BlockKind, Brief, KeyPoint, RelevanceNote
+from bot.model import (
+    ARTICLE_ID_RE,
+    Article,
+    BilingualPair,
+    Block,
+    BlockKind,
+    Brief,
+    KeyPoint,
+    RelevanceNote,
+    SpanKind,
+    TextSpan,
+)
 
 FENCE = "+++"
 SECTIONS = ("Verdict", "Key points", "Relevance", "Prompts", "Original", "Translation", "Bilingual")
@@ -70,6 +82,9 @@ _KINDS = {
 }
 # Lines of these kinds go on when a plain line follows them (a soft-wrapped paragraph or item).
 _CONTINUED = {"paragraph", "item", "footnote", "quote"}
+_NUMBER_RE = re.compile(r"^(\d{1,9})[.)]")
+# The last line of a quote that starts with this names who said it: `> -- Ada Lovelace`.
+ATTRIBUTION = "--"
 
 
 def read_line(line: str) -> tuple[str, str, bool]:
@@ -151,19 +166,22 @@ def _numbering() -> Callable[[], int]:
 
 
 def _block_line(block: Block, note_number: Callable[[], int]) -> str:
+    markup = write_spans(block.spans)
     match block.kind:
         case BlockKind.HEADING:
-            return "## " + block.text
+            return "#" * max(block.level or 2, 2) + " " + markup
         case BlockKind.LIST_ITEM:
-            return "- " + block.text
+            return ("- " if block.number is None else f"{block.number}. ") + markup
         case BlockKind.QUOTE:
-            return "> " + block.text
+            attribution = "" if block.attribution is None else f"\n> {ATTRIBUTION} {block.attribution}"
+            return "> " + markup + attribution
         case BlockKind.IMAGE_CAPTION:
-            return f"![{block.text}]"
+            return f"![{markup}]"
         case BlockKind.FOOTNOTE:
-            return f"[^{note_number()}]: {block.text}"
+            number = note_number()
+            return f"[^{number if block.number is None else block.number}]: {markup}"
         case _:
-            return _paragraph(block.text)
+            return _paragraph(markup)
 
 
 def _lead_item(lead: str, body: str) -> str:
@@ -190,8 +208,9 @@ def _toml(text: str) -> str:
 @dataclass(slots=True)
 class _Block:
     mark: str
-    number: int
+    number: int  # the line it starts on
     parts: list[str] = field(default_factory=list)
+    head: str = ""  # its first line as written, which holds the heading level or the item number
 
     @property
     def text(self) -> str:
@@ -361,7 +380,7 @@ class _Reader:
             if current is not None and continues:
                 current.parts.append(text)
                 continue
-            current = _Block(mark, line.number, [text])
+            current = _Block(mark, line.number, [text], line.text)
             blocks.append(current)
         return blocks
 
@@ -408,9 +427,13 @@ class _Reader:
         return joined, text[i + 2 :].strip()
 
     def text_blocks(self, lines: list[_Line]) -> tuple[Block, ...]:
-        return tuple(self._block(b) for b in self.blocks(lines))
+        blocks = self.blocks(lines)
+        notes = _Notes()
+        for block in blocks:
+            notes.define(block)
+        return tuple(self._block(b, notes) for b in blocks)
 
-    def _block(self, block: _Block) -> Block:
+    def _block(self, block: _Block, notes: _Notes) -> Block:
         kind = _KINDS.get(block.mark)
         if kind is None:
             hint = (
@@ -419,7 +442,27 @@ class _Reader:
                 else "it starts a section"
             )
             raise self.problem(block.number, f"a line starting with {block.mark!r} cannot be here: {hint}")
-        return Block(kind, block.text)
+        parts, attribution = block.parts, None
+        if kind is BlockKind.QUOTE and len(parts) > 1 and parts[-1].startswith(ATTRIBUTION + " "):
+            parts, attribution = parts[:-1], parts[-1][len(ATTRIBUTION) :].strip()
+        spans = read_spans(join_wrapped(parts))
+        try:
+            spans = notes.resolve(spans)
+        except KeyError as error:
+            raise self.problem(
+                block.number,
+                f"the footnote reference [^{error.args[0]}] has no footnote [^{error.args[0]}]: in this section",
+            ) from None
+        head = block.head.removeprefix("= ")
+        level = number = None
+        if kind is BlockKind.HEADING:
+            level = len(head) - len(head.lstrip("#"))
+        elif kind is BlockKind.LIST_ITEM:
+            found = _NUMBER_RE.match(head)
+            number = int(found.group(1)) if found else None
+        elif kind is BlockKind.FOOTNOTE:
+            number = notes.number(block)
+        return Block.of(kind, spans, level=level, number=number, attribution=attribution)
 
     def pairs(self, lines: list[_Line]) -> tuple[BilingualPair, ...]:
         chunks: list[list[_Line]] = [[]]
@@ -428,7 +471,7 @@ class _Reader:
                 chunks[-1].append(line)
             elif chunks[-1]:
                 chunks.append([])
-        pairs = []
+        sides: list[tuple[_Block | None, _Block | None]] = []
         for chunk in (c for c in chunks if c):
             split = next(
                 (i for i, line in enumerate(chunk) if read_line(line.text)[0] == "target"), len(chunk)
@@ -439,10 +482,21 @@ class _Reader:
                 first = target_lines[0]
                 target_lines = [_Line(first.number, read_line(first.text)[1]), *target_lines[1:]]
             target = self._side(target_lines, "translation")
-            pairs.append(BilingualPair(source, target))
-        return tuple(pairs)
+            sides.append((source, target))
+        # Each side numbers its own notes, as the original and the translation do.
+        source_notes, target_notes = _Notes(), _Notes()
+        for source, target in sides:
+            source_notes.define(source)
+            target_notes.define(target)
+        return tuple(
+            BilingualPair(
+                None if source is None else self._block(source, source_notes),
+                None if target is None else self._block(target, target_notes),
+            )
+            for source, target in sides
+        )
 
-    def _side(self, lines: list[_Line], side: str) -> Block | None:
+    def _side(self, lines: list[_Line], side: str) -> _Block | None:
         if lines and not lines[0].text:
             raise self.problem(lines[0].number, "an empty translation after '='")
         blocks = self.blocks(lines)
@@ -450,4 +504,36 @@ class _Reader:
             raise self.problem(
                 blocks[1].number, f"one {side} block per pair; leave a blank line before the next pair"
             )
-        return self._block(blocks[0]) if blocks else None
+        return blocks[0] if blocks else None
+
+
+class _Notes:
+    """The footnotes of one text: their labels, and the number each one shows.
+
+    A numeric label (`[^3]:`) is the note's number; another label (`[^why]:`) gets the note's place
+    among the notes, and references to it (`[^why]`) show that number."""
+
+    def __init__(self) -> None:
+        self._numbers: dict[str, int] = {}
+        self._by_block: dict[int, int] = {}
+
+    def define(self, block: _Block | None) -> None:
+        if block is None or block.mark != "footnote":
+            return
+        found = _FOOTNOTE_RE.match(block.head.removeprefix("= "))
+        label = found["label"] if found else ""
+        number = int(label) if label.isdigit() and len(label) <= 4 else len(self._by_block) + 1
+        self._numbers.setdefault(label, number)
+        self._by_block[id(block)] = number
+
+    def number(self, block: _Block) -> int:
+        return self._by_block[id(block)]
+
+    def resolve(self, spans: tuple[TextSpan, ...]) -> tuple[TextSpan, ...]:
+        """References with their footnote's number; KeyError(label) for a label no note defines."""
+        out = []
+        for span in spans:
+            if span.kind is SpanKind.FOOTNOTE_REF and not (span.text.isdigit() and len(span.text) <= 4):
+                span = TextSpan(str(self._numbers[span.text]), SpanKind.FOOTNOTE_REF)
+            out.append(span)
+        return tuple(out)

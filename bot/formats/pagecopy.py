@@ -22,6 +22,7 @@ import re
 from datetime import date
 
 from bot.formats.alignment import Line, split_texts
+from bot.formats.pagemarks import structure
 from bot.formats.problem import ImportProblem
 from bot.formats.text import check_article, derive_id, source_lines
 from bot.model import Article, Brief, KeyPoint, RelevanceNote
@@ -69,11 +70,12 @@ def parse_page(text: str, *, source_name: str) -> Article:
     relevance = _relevance(_content(lines[at[RELEVANCE] + 1 : at[PROMPTS]]), source_name)
     prompts, body_start = _prompts(lines, at[PROMPTS], source_name)
     end = _archive_index(lines, body_start)
-    texts = split_texts(
+    split = split_texts(
         _content(lines[body_start:end]),
         end_line=lines[end].number if end < len(lines) else len(lines),
         source_name=source_name,
     )
+    texts = structure(split.original, split.translation, split.bilingual)
     article = Article(
         id=derive_id(headline, published),
         title=headline,

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from datetime import date
 
 from bot.formats.problem import ImportProblem
-from bot.model import ARTICLE_ID_RE, Article
+from bot.model import ARTICLE_ID_RE, Article, Block, SpanKind
 
 # Han ideographs: the unified blocks, extension A, the compatibility block and the
 # supplementary-plane extensions. A block with none of these is treated as source-language text.
@@ -24,6 +24,7 @@ _HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003
 _CJK_RE = re.compile(
     r"[\u2e80-\u2fff\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]"
 )
+_NOTE_NUMBER_RE = re.compile(r"[0-9]{1,4}")
 LANG_RE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
 # Control characters (Unicode category Cc) and surrogates (Cs): never part of a text.
 _FORBIDDEN_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -111,13 +112,39 @@ def article_problems(article: Article) -> Iterator[tuple[str, str]]:
         yield from _text(f"$.brief.prompts[{i}]", prompt)
     for section, blocks in (("original", article.original), ("translation", article.translation)):
         for i, block in enumerate(blocks):
-            yield from _text(f"$.{section}[{i}].text", block.text)
+            yield from block_problems(f"$.{section}[{i}]", block)
     for i, pair in enumerate(article.bilingual):
         if pair.source is None and pair.target is None:
             yield f"$.bilingual[{i}]", "a pair needs a source or a target block"
         for side, half in (("source", pair.source), ("target", pair.target)):
             if half is not None:
-                yield from _text(f"$.bilingual[{i}].{side}.text", half.text)
+                yield from block_problems(f"$.bilingual[{i}].{side}", half)
+
+
+def block_problems(where: str, block: Block) -> Iterator[tuple[str, str]]:
+    """Where a block leaves the shared domain: its text, its styled runs, its attribution."""
+    yield from _text(f"{where}.text", block.text)
+    for j, span in enumerate(block.spans):
+        at = f"{where}.spans[{j}]"
+        if span.kind is SpanKind.TEXT:
+            if span.target is not None:
+                yield f"{at}.target", "only a link has a target"
+            continue
+        # A styled run starts and ends with a visible character, so every format can mark it.
+        yield from _text(f"{at}.text", span.text)
+        if span.kind is SpanKind.LINK:
+            if (
+                not span.target
+                or any(ch.isspace() for ch in span.target)
+                or _FORBIDDEN_RE.search(span.target)
+            ):
+                yield f"{at}.target", "a link needs a URL without spaces"
+        elif span.target is not None:
+            yield f"{at}.target", "only a link has a target"
+        if span.kind is SpanKind.FOOTNOTE_REF and not _NOTE_NUMBER_RE.fullmatch(span.text):
+            yield f"{at}.text", "a footnote reference is the footnote's number, such as 3"
+    if block.attribution is not None:
+        yield from _text(f"{where}.attribution", block.attribution)
 
 
 def _text(where: str, text: str) -> Iterator[tuple[str, str]]:

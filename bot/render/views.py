@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from types import MappingProxyType
 
-from bot.model import Article, BilingualPair, Block, BlockKind, Brief, KeyPoint, RelevanceNote
+from bot.model import Article, BilingualPair, Block, BlockKind, Brief, KeyPoint, RelevanceNote, SpanKind
 from bot.render.document import Action, ActionKind, Button, Document, Mention, Para, ParaKind, Span
 from bot.render.formatter import Formatter
 from bot.render.i18n import N_, Lang, clear_conversions, convert_article_text, parse_lang, translator
@@ -103,7 +103,14 @@ def _to_script(article: Article, lang: Lang) -> Article:
         return convert_article_text(text, lang)
 
     def conv_block(block: Block | None) -> Block | None:
-        return None if block is None else replace(block, text=conv(block.text))
+        if block is None:
+            return None
+        # Run by run, so emphasis and references stay on the words they were on.
+        spans = tuple(
+            replace(s, text=conv(s.text)) if s.kind is not SpanKind.FOOTNOTE_REF else s for s in block.spans
+        )
+        attribution = None if block.attribution is None else conv(block.attribution)
+        return Block.of(block.kind, spans, level=block.level, number=block.number, attribution=attribution)
 
     brief = article.brief
     return replace(
@@ -116,7 +123,7 @@ def _to_script(article: Article, lang: Lang) -> Article:
             relevance=tuple(RelevanceNote(conv(n.audience), conv(n.text)) for n in brief.relevance),
             prompts=tuple(conv(p) for p in brief.prompts),
         ),
-        translation=tuple(replace(b, text=conv(b.text)) for b in article.translation),
+        translation=tuple(b for b in map(conv_block, article.translation) if b is not None),
         bilingual=tuple(BilingualPair(p.source, conv_block(p.target)) for p in article.bilingual),
     )
 

@@ -4,6 +4,7 @@ makes an importer fail with anything but ImportProblem."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date
 
 from hypothesis import HealthCheck, given, settings
@@ -13,7 +14,17 @@ from bot.formats import ImportProblem, load_text
 from bot.formats.jsondoc import dump_json, parse_json, schema
 from bot.formats.native import dump_native, implicit_pairs, parse_native
 from bot.formats.text import text_problem
-from bot.model import Article, BilingualPair, Block, BlockKind, Brief, KeyPoint, RelevanceNote
+from bot.model import (
+    Article,
+    BilingualPair,
+    Block,
+    BlockKind,
+    Brief,
+    KeyPoint,
+    RelevanceNote,
+    SpanKind,
+    TextSpan,
+)
 from tests.formats.pages import simple_page
 
 PROPERTY = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -81,21 +92,72 @@ TEXT = st.one_of(
 IDS = st.tuples(st.sampled_from("a0z9"), st.text("abcxyz0189-", max_size=12)).map("".join)
 
 
-def _block() -> st.SearchStrategy[Block]:
-    return st.builds(Block, st.sampled_from(list(BlockKind)), TEXT)
+# Styled runs: any text of the domain, set plain, emphasised, strong, as a link or a note reference.
+_STYLED = st.one_of(
+    st.builds(TextSpan, TEXT, st.sampled_from([SpanKind.EMPHASIS, SpanKind.STRONG])),
+    st.builds(TextSpan, TEXT, st.just(SpanKind.LINK), TEXT.map(lambda t: re.sub(r"\s+", "", t)).filter(bool)),
+    st.integers(1, 99).map(lambda n: TextSpan(str(n), SpanKind.FOOTNOTE_REF)),
+)
+_RUN = st.one_of(TEXT.map(TextSpan), st.just(TextSpan(" ")), _STYLED)
+
+
+@st.composite
+def _block(draw: st.DrawFn) -> Block:
+    kind = draw(st.sampled_from(list(BlockKind)))
+    if draw(st.booleans()):
+        spans: tuple[TextSpan, ...] = (TextSpan(draw(TEXT)),)
+    else:
+        spans = tuple(draw(st.lists(_RUN, min_size=1, max_size=4)))
+        joined = "".join(s.text for s in spans)
+        if text_problem(joined) is not None:
+            spans = (*spans, TextSpan("x")) if joined.strip() else (TextSpan("x"), *spans, TextSpan("y"))
+            if joined != joined.lstrip():
+                spans = (TextSpan("x"), *spans)
+    fields: dict[str, object] = {}
+    if kind is BlockKind.HEADING:
+        fields["level"] = draw(st.integers(2, 6))
+    elif kind is BlockKind.LIST_ITEM:
+        fields["number"] = draw(st.none() | st.integers(0, 999))
+    elif kind is BlockKind.QUOTE:
+        fields["attribution"] = draw(st.none() | TEXT)
+    elif kind is BlockKind.FOOTNOTE:
+        fields["number"] = 0  # numbered in order below, as every format numbers its notes
+    return Block.of(kind, spans, **fields)
+
+
+def _noted(blocks: list[Block]) -> tuple[Block, ...]:
+    """`blocks` with their footnotes numbered 1, 2, … in order."""
+    out, count = [], 0
+    for block in blocks:
+        if block.kind is BlockKind.FOOTNOTE:
+            count += 1
+            block = replace(block, number=count)
+        out.append(block)
+    return tuple(out)
+
+
+def _noted_pairs(pairs: list[BilingualPair]) -> tuple[BilingualPair, ...]:
+    sources = iter(_noted([p.source for p in pairs if p.source is not None]))
+    targets = iter(_noted([p.target for p in pairs if p.target is not None]))
+    return tuple(
+        BilingualPair(
+            None if p.source is None else next(sources), None if p.target is None else next(targets)
+        )
+        for p in pairs
+    )
 
 
 @st.composite
 def articles(draw: st.DrawFn) -> Article:
-    original = tuple(draw(st.lists(_block(), max_size=3)))
-    translation = tuple(draw(st.lists(_block(), max_size=3)))
+    original = _noted(draw(st.lists(_block(), max_size=3)))
+    translation = _noted(draw(st.lists(_block(), max_size=3)))
     implicit = implicit_pairs(original, translation)
     free_pairs = st.lists(
         st.tuples(st.none() | _block(), st.none() | _block())
         .filter(lambda p: p != (None, None))
         .map(lambda p: BilingualPair(*p)),
         max_size=4,
-    ).map(tuple)
+    ).map(_noted_pairs)
     bilingual = draw(free_pairs if implicit is None else st.just(implicit) | free_pairs)
     brief = Brief(
         headline=draw(TEXT),

@@ -120,7 +120,11 @@ def test_footnotes_pair_item_by_item(article: Article) -> None:
 
 def test_block_kinds(article: Article) -> None:
     kinds = {b.kind for b in article.original}
-    assert kinds == set(BlockKind) - {BlockKind.QUOTE}
+    assert kinds == set(BlockKind)
+    # The one attributed remark is a quote, its attribution line no heading of its own.
+    quotes = [b for b in article.original if b.kind is BlockKind.QUOTE]
+    assert [q.attribution for q in quotes] == ["Anthropic employee*"]
+    assert not any(b.text == "Anthropic employee*" for b in article.original)
     assert not any(re.match(r"(\d+\.|•)\s", b.text) for b in (*article.original, *article.translation))
 
 
