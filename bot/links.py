@@ -29,6 +29,7 @@ class LinkProblem(StrEnum):
     MALFORMED = "malformed"  # parameters present but not of the right shape
     FORGED = "forged"  # signature does not match (tampered group, article or expiry, or another key)
     EXPIRED = "expired"
+    UNVERIFIABLE = "unverifiable"  # this site has no key to check links with (an operator's setting)
 
 
 class ArchiveLinkError(Exception):

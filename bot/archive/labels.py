@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from operator import attrgetter
+from zoneinfo import ZoneInfo
 
 from bot.archive.select import as_utc
 
@@ -28,6 +29,22 @@ PSEUDONYMIZED = "已匿名化"
 def stamp(moment: datetime) -> str:
     """A reply's time as readers see it in files: minutes, in UTC, saying so."""
     return as_utc(moment).isoformat(sep=" ", timespec="minutes")[:16] + " UTC"
+
+
+def local_stamp(moment: datetime, zone: ZoneInfo) -> str:
+    """A reply's time as a group sees it: minutes in the group's timezone, with its UTC offset."""
+    local = as_utc(moment).astimezone(zone)
+    return f"{local:%Y-%m-%d %H:%M} {offset_label(local.utcoffset() or timedelta(0))}"
+
+
+def offset_label(offset: timedelta) -> str:
+    """`UTC+8`, `UTC-3`, `UTC+5:30`, or `UTC` for no offset."""
+    minutes = int(offset.total_seconds()) // 60
+    if minutes == 0:
+        return "UTC"
+    sign, minutes = ("+" if minutes > 0 else "-"), abs(minutes)
+    hours, rest = divmod(minutes, 60)
+    return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
 
 
 _minute_of = attrgetter("year", "month", "day", "hour", "minute")

@@ -17,16 +17,14 @@ class Access:
 
 
 class AccessRefused(Exception):
-    """The request gets a 403 page that says why."""
+    """The request gets a 403 page that says why in the reader's words; the message is for the log."""
 
     def __init__(self, problem: LinkProblem, message: str) -> None:
         super().__init__(message)
         self.problem = problem
 
 
-PRIVATE_MESSAGE = (
-    "this page is private to the groups that read it; open it with the link the bot sends for /archive"
-)
+PRIVATE_MESSAGE = "no signed link, and the texts are not public here (ATOU_PUBLIC_TEXTS is off)"
 
 
 def decide_access(
@@ -44,9 +42,9 @@ def decide_access(
             return Access(grant=None)
         raise AccessRefused(LinkProblem.MISSING, PRIVATE_MESSAGE)
     if not secret:
-        # Without a key no link can be verified; saying so beats a misleading "forged".
+        # Without a key no link can be verified; saying so beats a misleading "does not match".
         raise AccessRefused(
-            LinkProblem.FORGED, "archive links are turned off here (no ATOU_SECRET_KEY is set)"
+            LinkProblem.UNVERIFIABLE, "archive links are turned off here (no ATOU_SECRET_KEY is set)"
         )
     try:
         grant = verify_archive_token(

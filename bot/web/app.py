@@ -1,4 +1,4 @@
-"""The reading page as a Starlette app: `/a/{article_id}` (five tabs), `/healthz`, and `/static/…`.
+"""The reading page as a Starlette app: `/` (an index), `/a/{article_id}` (five tabs), `/healthz`, `/static/…`.
 
 Pages are rendered by Jinja with autoescaping; tabs switch with CSS alone (radio inputs), and one
 small static script only keeps the address's `#tab` in step, so the Content-Security-Policy
@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jinja2
 from starlette.applications import Starlette
@@ -25,15 +26,19 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
+from bot.archive import labels
 from bot.archive.htmlfile import DiscussionView, discussion_views, install_globals
 from bot.archive.model import Archive
 from bot.archive.select import select_archive
 from bot.config import Settings
 from bot.links import LinkProblem
 from bot.model import ARTICLE_ID_RE, Article
+from bot.render.i18n import N_, translator
 from bot.web.access import Access, AccessRefused, decide_access
+from bot.web.contents import contents, heading_anchor, pair_heading
 from bot.web.data import PageData
 from bot.web.headers import SecurityHeaders
+from bot.web.language import reader_lang
 
 log = logging.getLogger("atou.web")
 
@@ -46,11 +51,47 @@ TABS: tuple[tuple[str, str], ...] = (
 )
 _TAB_NAMES = frozenset(name for name, _ in TABS)
 
-REFUSAL_TITLES: dict[LinkProblem, str] = {
-    LinkProblem.MISSING: "需要群里的链接",
-    LinkProblem.MALFORMED: "链接不完整",
-    LinkProblem.FORGED: "链接无效",
-    LinkProblem.EXPIRED: "链接已过期",
+# What the 403 page says, in the reader's language: what happened and what to do, blaming nobody.
+REFUSALS: dict[LinkProblem, tuple[str, str]] = {
+    LinkProblem.MISSING: (
+        N_("Open this page with your group's link"),
+        N_(
+            "This article's page is shared with the groups that read it. Send /archive in your group "
+            "and open the link the bot replies with."
+        ),
+    ),
+    LinkProblem.MALFORMED: (
+        N_("This link is incomplete"),
+        N_("Part of the link seems to have been lost on the way. Send /archive in your group for a new one."),
+    ),
+    LinkProblem.FORGED: (
+        N_("This link does not open this page"),
+        N_(
+            "The link and this page do not match: it may have changed on the way, or belong to another "
+            "article or group. Send /archive in your group for a new one."
+        ),
+    ),
+    LinkProblem.EXPIRED: (
+        N_("This link has expired"),
+        N_("Links from the group are valid for a while only. Send /archive in your group for a new one."),
+    ),
+    LinkProblem.UNVERIFIABLE: (
+        N_("Group links cannot be opened here for now"),
+        N_(
+            "This site cannot check group links at the moment. Please try again later, or tell whoever "
+            "runs the bot."
+        ),
+    ),
+}
+# The words of the index and the 404 page.
+PAGE_WORDS = {
+    "articles": N_("Articles"),
+    "posted_intro": N_("What the groups have read, the latest first."),
+    "none_posted": N_("No article has been posted yet."),
+    "private_intro": N_("The articles here open with the links the bot sends in each group."),
+    "not_found": N_("Page not found"),
+    "not_found_hint": N_("There is no article at this address. Links from the bot open the right page."),
+    "home": N_("All articles"),
 }
 
 
@@ -74,7 +115,25 @@ def _environment() -> jinja2.Environment:
     )
     install_globals(env)
     env.filters["web_url"] = web_url
+    env.filters["stamp"] = _zoned_stamp
+    env.filters["pair_heading"] = pair_heading
+    env.globals["contents"] = contents
+    env.globals["heading_anchor"] = heading_anchor
     return env
+
+
+@jinja2.pass_context
+def _zoned_stamp(context: jinja2.runtime.Context, moment: datetime) -> str:
+    """A time in the page's timezone (the group's, for an archive link), saying which offset."""
+    zone: ZoneInfo | None = context.get("zone")
+    return labels.stamp(moment) if zone is None else labels.local_stamp(moment, zone)
+
+
+def _zone(name: str | None) -> ZoneInfo | None:
+    try:
+        return ZoneInfo(name) if name else None
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
 
 
 def web_url(url: str | None) -> str | None:
@@ -84,9 +143,14 @@ def web_url(url: str | None) -> str | None:
     return None
 
 
+def root_prefix(path: str) -> str:
+    """The relative way from a page at `path` to the site's root, so the app works under any proxy prefix."""
+    return "../" * max(path.count("/") - 1, 0) or "./"
+
+
 def static_prefix(path: str) -> str:
-    """The relative way from a page at `path` to /static/, so the app works under any proxy prefix."""
-    return "../" * max(path.count("/") - 1, 0) + "static/"
+    """The relative way from a page at `path` to /static/."""
+    return root_prefix(path).removeprefix("./") + "static/"
 
 
 def _only_group(archive: Archive, group_key: str) -> Archive:
@@ -108,7 +172,15 @@ def create_app(
     def page(
         request: Request, template: str, status: int = 200, *, private: bool = True, **context: Any
     ) -> HTMLResponse:
-        html = env.get_template(template).render(static=static_prefix(request.url.path), **context)
+        lang = reader_lang(request.headers.get("accept-language"))
+        _ = translator(lang)
+        words = {name: _(msgid) for name, msgid in PAGE_WORDS.items()}
+        html = env.get_template(template).render(
+            root=root_prefix(request.url.path),
+            static=static_prefix(request.url.path),
+            # An article's page is in the article's language; the site's own pages in the reader's.
+            lang=context.pop("page_lang", lang.value), _=_, words=words, **context
+        )
         # Archive pages are one group's private conversation: no shared cache may keep them.
         cache = "no-store" if private else "no-cache"
         return HTMLResponse(html, status_code=status, headers={"Cache-Control": cache})
@@ -123,18 +195,20 @@ def create_app(
                 query, article_id, secret=secret, public_texts=settings.public_texts, now=clock()
             )
         except AccessRefused as exc:
+            # The reason, which may name a setting, is for the operator's log, not for the reader.
+            level = logging.WARNING if exc.problem is LinkProblem.UNVERIFIABLE else logging.INFO
+            log.log(level, "refused /a/%s: %s", article_id, exc)
+            title, explanation = REFUSALS[exc.problem]
             return page(
-                request,
-                "refused.html",
-                403,
-                title=REFUSAL_TITLES[exc.problem],
-                reason=str(exc),
-                problem=exc.problem.value,
+                request, "refused.html", 403, title=title, explanation=explanation, problem=exc.problem.value
             )
         article = await run_in_threadpool(data.article, article_id)
         if article is None:
             raise HTTPException(404)
         archive_tab = await _archive_tab(access, article)
+        zone = None
+        if access.grant is not None:
+            zone = _zone(await run_in_threadpool(data.group_timezone, access.grant.group_key))
         tab = request.query_params.get("tab", "")
         if tab not in _TAB_NAMES:
             tab = "archive" if access.grant is not None else "brief"
@@ -142,11 +216,18 @@ def create_app(
             request,
             "article.html",
             private=access.grant is not None,
+            page_lang=article.target_lang,
             article=article,
             tabs=TABS,
             selected=tab,
             archive=archive_tab,
+            zone=zone,
         )
+
+    async def index_page(request: Request) -> Response:
+        # Without public texts the index lists nothing: titles alone would say what the groups read.
+        listed = await run_in_threadpool(data.posted) if settings.public_texts else []
+        return page(request, "index.html", public=settings.public_texts, listed=listed, private=False)
 
     async def _archive_tab(access: Access, article: Article) -> ArchiveTab:
         if access.grant is None:
@@ -175,6 +256,7 @@ def create_app(
         return Response(f"{status}\n", status_code=status, media_type="text/plain")
 
     routes = [
+        Route("/", index_page, methods=["GET"]),
         Route("/a/{article_id}", article_page, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
         Mount(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Protocol
 
 from bot.archive.model import Archive
@@ -11,6 +13,16 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
 
+@dataclass(frozen=True, slots=True)
+class Listed:
+    """An article as the index page lists it: posted to some group at `first_posted`."""
+
+    id: str
+    title: str
+    published: date | None
+    first_posted: datetime
+
+
 class PageData(Protocol):
     """What the web app reads. Calls are blocking; the app runs them in a worker thread."""
 
@@ -18,6 +30,17 @@ class PageData(Protocol):
 
     def archive(self, article_id: str, group_key: str) -> Archive | None:
         """One group's discussions of an article, or None when that group never discussed it."""
+        ...
+
+    def posted(self) -> list[Listed]:
+        """The articles posted to at least one group, most recently first posted first.
+
+        Articles still waiting in the queue are the editors' plans, not something readers were sent.
+        """
+        ...
+
+    def group_timezone(self, group_key: str) -> str | None:
+        """The IANA timezone of a group's schedule, or None for a group not stored."""
         ...
 
     def check(self) -> None:
@@ -41,6 +64,37 @@ class DatabasePageData:
         from storage.discussions import load_archive
 
         return load_archive(self._engine, article_id, group_key=group_key)
+
+    def posted(self) -> list[Listed]:
+        from sqlalchemy import func, select
+        from sqlmodel import col
+
+        from storage.articles import ArticleRow
+        from storage.groups import as_utc
+        from storage.postings import ProgressRow
+
+        first = func.min(col(ProgressRow.at)).label("first")
+        columns = (col(ArticleRow.id), col(ArticleRow.title), col(ArticleRow.published))
+        query = (
+            select(*columns, first)
+            .join(ProgressRow, col(ProgressRow.article_id) == col(ArticleRow.id))
+            .where(col(ProgressRow.outcome) == "posted")
+            .group_by(*columns)
+            .order_by(first.desc(), col(ArticleRow.id))
+        )
+        with self._engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [Listed(id_, title, published, as_utc(at)) for id_, title, published, at in rows]
+
+    def group_timezone(self, group_key: str) -> str | None:
+        from storage.unit_of_work import SqlUnitOfWork
+
+        # The inverse of ChatRef.key: `platform:chat` or `platform:chat/thread`.
+        platform, _, chat = group_key.partition(":")
+        chat_id, _, thread_id = chat.partition("/")
+        with SqlUnitOfWork(self._engine) as uow:
+            group = uow.groups.by_chat(platform, chat_id, thread_id or None)
+        return None if group is None else group.schedule.timezone
 
     def check(self) -> None:
         from sqlalchemy import text

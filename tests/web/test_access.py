@@ -83,11 +83,11 @@ def test_the_tab_parameter_picks_the_open_tab(http: httpx.Client, link: Link) ->
 @pytest.mark.parametrize(
     ("change", "title"),
     [
-        ({"g": "discord:42/77"}, "链接无效"),
-        ({"sig": "A" * 43}, "链接无效"),
-        ({"exp": "99999999999"}, "链接无效"),
+        ({"g": "discord:42/77"}, "这个链接打不开这个页面"),
+        ({"sig": "A" * 43}, "这个链接打不开这个页面"),
+        ({"exp": "99999999999"}, "这个链接打不开这个页面"),
         ({"exp": "tomorrow"}, "链接不完整"),
-        ({"sig": ""}, "需要群里的链接"),
+        ({"sig": ""}, "请用群里的链接打开这个页面"),
     ],
 )
 def test_a_tampered_link_gets_403_with_a_clear_page(
@@ -118,7 +118,7 @@ def test_a_link_for_one_article_does_not_open_another(
 def test_private_texts_need_a_link(http: httpx.Client) -> None:
     response = http.get("/a/ai-rd")
     assert response.status_code == 403
-    assert "<h1>需要群里的链接</h1>" in response.text
+    assert "<h1>请用群里的链接打开这个页面</h1>" in response.text
 
 
 def test_public_texts_show_without_a_link_but_never_the_archive(web_engine: Engine) -> None:
@@ -135,10 +135,19 @@ def test_public_texts_show_without_a_link_but_never_the_archive(web_engine: Engi
         assert http.get("/a/ai-rd?g=telegram%3A-1001&exp=1&sig=x").status_code == 403
 
 
-def test_without_a_secret_key_links_are_refused_and_say_why(web_engine: Engine, link: Link) -> None:
-    with Served(make_app(web_engine, secret_key=None)) as url, httpx.Client(base_url=url) as http:
+def test_without_a_secret_key_links_are_refused_and_say_why(
+    web_engine: Engine, link: Link, caplog: pytest.LogCaptureFixture
+) -> None:
+    with (
+        Served(make_app(web_engine, secret_key=None)) as url,
+        httpx.Client(base_url=url) as http,
+        caplog.at_level(logging.INFO, logger="atou.web"),
+    ):
         response = http.get(with_params(link("ai-rd")))
-        assert response.status_code == 403 and "ATOU_SECRET_KEY" in response.text
+    assert response.status_code == 403 and "<h1>这里暂时打不开群里的链接</h1>" in response.text
+    # The setting to change is the operator's business: the log names it, the page does not.
+    assert "ATOU_" not in response.text
+    assert any("ATOU_SECRET_KEY" in r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
 
 
 def test_unknown_articles_and_paths_are_404_with_headers(http: httpx.Client, link: Link) -> None:
@@ -220,3 +229,43 @@ def test_the_access_log_never_holds_a_signature(
 def test_the_group_and_secret_in_the_link_are_bound(link: Link) -> None:
     q = parse_qs(urlsplit(link("ai-rd")).query)
     assert q["g"] == [GROUP] and SECRET not in link("ai-rd")
+
+
+@pytest.mark.parametrize(
+    ("accept", "lang", "title"),
+    [
+        ("en-GB,en;q=0.9", "en", "This link has expired"),
+        ("zh-TW,zh;q=0.9,en;q=0.5", "zh-Hant", "連結已過期"),
+        ("fr-FR, de;q=0.8", "zh-Hans", "链接已过期"),  # no language of ours: the default
+        ("en;q=0.3, zh-CN", "zh-Hans", "链接已过期"),
+    ],
+)
+def test_the_403_page_speaks_the_readers_language(
+    http: httpx.Client, link: Link, accept: str, lang: str, title: str
+) -> None:
+    old = link("ai-rd", now=datetime.now(UTC) - timedelta(days=2))
+    response = http.get(with_params(old), headers={"Accept-Language": accept})
+    assert response.status_code == 403 and f"<h1>{title}</h1>" in response.text
+    assert next(a["lang"] for t, a in Elements(response.text).found if t == "html") == lang
+    # It says what to do, and blames nobody for a link that stopped working.
+    assert "/archive" in response.text
+    assert not re.search(r"forged|tamper|invalid|illegal|伪造|篡改|非法|无效|無效", response.text, re.I)
+
+
+def test_the_index_lists_posted_articles_only_when_texts_are_public(web_engine: Engine) -> None:
+    ArticleStore(web_engine).add(article("queued-next", title="排队中的下一篇"), replace=True)
+    with Served(make_app(web_engine, public_texts=True)) as url, httpx.Client(base_url=url) as http:
+        public = http.get("/", headers={"Accept-Language": "zh-CN"})
+    assert public.status_code == 200
+    assert_secure(public)
+    links = [a["href"] for t, a in Elements(public.text).found if t == "a" and a.get("class") is None]
+    assert "a/ai-rd" in links and "AI 研发自动化的边界" in public.text
+    assert "a/queued-next" not in links and "排队中的下一篇" not in public.text  # not posted yet
+
+
+def test_the_private_index_names_no_article(http: httpx.Client) -> None:
+    response = http.get("/", headers={"Accept-Language": "en"})
+    assert response.status_code == 200
+    assert_secure(response)
+    assert "AI 研发自动化的边界" not in response.text and "a/ai-rd" not in response.text
+    assert "links the bot sends" in response.text

@@ -57,7 +57,7 @@ class Watched:
 
     def __init__(self, browser, viewport: dict[str, int]) -> None:  # type: ignore[no-untyped-def]
         self.context = browser.new_context(
-            viewport=viewport, device_scale_factor=2 if viewport == PHONE else 1
+            viewport=viewport, device_scale_factor=2 if viewport == PHONE else 1, locale="zh-CN"
         )
         self.page = self.context.new_page()
         self.errors: list[str] = []
@@ -190,7 +190,7 @@ def test_a_forged_or_expired_link_gets_403(desktop: Watched, sample: Article, li
     forged = link(sample.id).replace("g=telegram%3A-1001", "g=telegram%3A-2002")
     response = page.goto(forged)
     assert response is not None and response.status == 403
-    assert page.locator("h1").inner_text() == "链接无效"
+    assert page.locator("h1").inner_text() == "这个链接打不开这个页面"
     assert page.locator("#panel-archive").count() == 0
     # The only console error is Chromium's own note of the 403 status.
     assert all("403" in e for e in desktop.errors), desktop.errors
