@@ -208,11 +208,24 @@ class AccessReporter(Protocol):
     async def chat_access(self, chat: ChatRef) -> ChatAccess: ...
 
 
+@dataclass(frozen=True, slots=True)
+class AdapterContext:
+    """What the composition root (`bot.bootstrap`) gives an adapter besides its settings.
+
+    `handler`: where inbound events go (the engine's `handle`). `claim_update`: True when this
+    instance takes the platform update with this id, False when another instance took it first
+    (webhook updates delivered to several instances behind one address are handled once).
+    """
+
+    handler: EventHandler
+    claim_update: Callable[[int], bool]
+
+
 class Adapter(Platform, Protocol):
     """A platform adapter with a lifecycle, run by the composition root inside the shared loop.
 
     Each `adapters/<platform>/__init__.py` exposes
-    `create(settings: Settings, handler: EventHandler) -> Adapter | None` (None when not configured).
+    `create(settings: Settings, context: AdapterContext) -> Adapter | None` (None when not configured).
     """
 
     async def start(self) -> None: ...

@@ -179,8 +179,9 @@ def is_new_sqlite(engine: Engine) -> bool:
         return not inspect(conn).get_table_names()
 
 
-def open_database(settings: Settings, *, create_new: bool = False) -> Engine:
-    """The engine for `settings.database_url`, checked (or upgraded, if so configured) to be current.
+def open_database(settings: Settings, *, migrate: bool = False, create_new: bool = False) -> Engine:
+    """The engine for `settings.database_url`, checked to be current; upgraded when `migrate` or
+    `settings.auto_upgrade` says so.
 
     `create_new`: a new, empty SQLite database gets the current schema (commands that fill a
     database, such as `atou import`, start a fresh one this way); a database that holds anything
@@ -188,7 +189,8 @@ def open_database(settings: Settings, *, create_new: bool = False) -> Engine:
     """
     engine = make_engine(settings.database_url)
     try:
-        ensure_current(engine, auto_upgrade=settings.auto_upgrade or (create_new and is_new_sqlite(engine)))
+        auto = migrate or settings.auto_upgrade or (create_new and is_new_sqlite(engine))
+        ensure_current(engine, auto_upgrade=auto)
     except BaseException:
         engine.dispose()
         raise

@@ -8,8 +8,12 @@ so a private answer is printed with `(to NAME)` in front.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import itertools
-from collections.abc import Callable
+import logging
+import threading
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
@@ -34,10 +38,13 @@ from bot.render.formatter import Formatter
 
 PLATFORM = "console"
 
+log = logging.getLogger(__name__)
+
 
 class ConsoleAdapter:
     """One console chat. `admin` is the member whose commands count as an admin's; None: the first
-    member to write a line becomes admin."""
+    member to write a line becomes admin. With `lines`, the chat reads its input from there once
+    started, and calls `on_end` when it ends; otherwise lines are handed to `feed`."""
 
     name = PLATFORM
 
@@ -52,6 +59,8 @@ class ConsoleAdapter:
         admin: str | None = None,
         first_id: int = 1,
         echo: bool = True,
+        lines: TextIO | None = None,
+        on_end: Callable[[], None] = lambda: None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.handler = handler
@@ -67,15 +76,35 @@ class ConsoleAdapter:
         self._ids = itertools.count(first_id)
         self._buttons: dict[int, list[Button]] = {}
         self._authors: dict[int, str] = {}
+        self._lines = lines
+        self._on_end = on_end
+        self._reader: asyncio.Task[None] | None = None
 
     # Lifecycle -------------------------------------------------------------------------------
 
     async def start(self) -> None:
         """Join the chat: the engine registers the group (and greets it the first time)."""
         await self.handler(BotAdded(chat=self.chat, at=self._clock(), title=self.title))
+        if self._lines is not None:
+            self._reader = asyncio.create_task(self._read(self._lines), name="atou-console-input")
 
     async def stop(self) -> None:
+        if self._reader is not None:
+            self._reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reader
         self._out.flush()
+
+    async def _read(self, source: TextIO) -> None:
+        """Feed every line of `source` in turn; at its end (or a failure) call `on_end`."""
+        try:
+            next_line = _terminal_lines(source) if source.isatty() else _script_lines(source)
+            while line := await next_line():
+                await self.feed(line)
+        except Exception:
+            log.exception("the console chat stopped reading its input")
+        finally:
+            self._on_end()
 
     async def feed(self, raw: str) -> None:
         """Handle one input line: print it with its number, then hand its event to the engine."""
@@ -209,3 +238,27 @@ class ConsoleAdapter:
     def _print(self, text: str) -> None:
         self._out.write(text.rstrip("\n") + "\n\n")
         self._out.flush()
+
+
+def _script_lines(source: TextIO) -> Callable[[], Awaitable[str]]:
+    """Lines of a script or a pipe, read in turn (each line is handled before the next is read)."""
+
+    async def next_line() -> str:
+        return source.readline()
+
+    return next_line
+
+
+def _terminal_lines(source: TextIO) -> Callable[[], Awaitable[str]]:
+    """Lines typed at a terminal, read by a daemon thread: a stop (Ctrl-C) does not wait for Enter."""
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[str] = asyncio.Queue()
+
+    def pump() -> None:
+        with contextlib.suppress(RuntimeError):  # the loop closed: the demo is over
+            for line in iter(source.readline, ""):
+                loop.call_soon_threadsafe(queue.put_nowait, line)
+            loop.call_soon_threadsafe(queue.put_nowait, "")
+
+    threading.Thread(target=pump, name="atou-console-input", daemon=True).start()
+    return queue.get

@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from adapters.discord.adapter import DiscordAdapter
     from bot.config import Settings
-    from bot.protocol import EventHandler
+    from bot.protocol import AdapterContext
 
 
-def create(settings: Settings, handler: EventHandler) -> DiscordAdapter | None:
+def create(settings: Settings, context: AdapterContext) -> DiscordAdapter | None:
     """The Discord adapter, or None when `ATOU_DISCORD_TOKEN` is not set."""
     if settings.discord_token is None or not settings.discord_token.get_secret_value().strip():
         return None
     from adapters.discord.adapter import DiscordAdapter
 
-    return DiscordAdapter(settings, handler)
+    return DiscordAdapter(settings, context.handler)

@@ -60,13 +60,13 @@ def import_command(
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from bot.cli.db import open_engine_to_fill
+    from bot.bootstrap import Schema
+    from bot.cli.db import booted
     from bot.config import Settings
-    from storage.articles import ArticleStore
 
     settings = Settings()
-    engine = open_engine_to_fill(settings)
-    store = ArticleStore(engine)
+    boot = booted(settings, Schema.FILL)
+    store = boot.articles
     stored = set(store.queue_ids())
     out = Console(soft_wrap=True, highlight=False)
     err = Console(stderr=True, soft_wrap=True, highlight=False)
@@ -95,7 +95,7 @@ def import_command(
                 console.print(outcome, style="red" if failed else "", markup=False)
                 progress.advance(task)
     finally:
-        engine.dispose()
+        boot.close()
     if len(paths) > 1:
         imported = len(paths) - rejected
         out.print(f"{imported} of {len(paths)} files imported, {rejected} rejected.", markup=False)
@@ -153,16 +153,12 @@ def articles_command(
     from rich.console import Console
     from rich.table import Table
 
-    from bot.cli.db import open_engine
+    from bot.cli.db import booted
     from bot.cli.terminal import Wrapped
     from bot.config import Settings
-    from storage.articles import ArticleStore
 
-    engine = open_engine(Settings())
-    try:
-        summaries = ArticleStore(engine).summaries()
-    finally:
-        engine.dispose()
+    with booted(Settings()) as boot:
+        summaries = boot.articles.summaries()
     if as_json:
         _write_json([summary_json(s) for s in summaries])
         return

@@ -1,4 +1,4 @@
-"""`atou db …`: schema migrations, and the one way every command opens the database.
+"""`atou db …`: schema migrations, and the one way every command opens the database (`booted`).
 
 Heavy libraries (SQLAlchemy, Alembic, rich) are imported inside the functions: `atou --help` stays fast.
 """
@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING, NoReturn, TypeVar
 import typer
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
-
+    from bot.bootstrap import Bootstrapped, Schema
     from bot.config import Settings
     from bot.model import Article
     from bot.services.core import Core
@@ -65,47 +64,35 @@ def _explained(settings: Settings, action: Callable[[], T]) -> T:
         _unreachable(settings, exc)
 
 
-def open_engine(settings: Settings, *, create_new: bool = False) -> Engine:
-    """The current database (`storage.db.open_database`), or a clear message and exit 1.
+def booted(settings: Settings, schema: Schema | None = None) -> Bootstrapped:
+    """`bot.bootstrap.bootstrap(settings)` with its database open, or a clear message and exit 1.
 
-    Refuses a database whose schema is behind (unless ATOU_AUTO_UPGRADE is set) or was migrated by
-    a newer atou, and a database that cannot be reached. `create_new`: see `open_engine_to_fill`.
+    By default refuses a database whose schema is behind (unless ATOU_AUTO_UPGRADE is set) or was
+    migrated by a newer atou, and a database that cannot be reached. `Schema.FILL` (commands that
+    put articles in: `atou import`, `atou draft`) creates a new SQLite database with the current
+    schema, as the demo does, so a first import needs no `atou db upgrade`.
     """
-    from storage.db import open_database
+    from bot.bootstrap import Schema, bootstrap
 
-    return _explained(settings, lambda: open_database(settings, create_new=create_new))
-
-
-def open_engine_to_fill(settings: Settings) -> Engine:
-    """`open_engine` for the commands that put articles in (`atou import`, `atou draft`): a new SQLite
-    database is created with the current schema, as the demo does, so a first import needs no
-    `atou db upgrade`; an existing database that is behind is refused as everywhere else."""
-    return open_engine(settings, create_new=True)
+    boot = bootstrap(settings, schema=schema or Schema.CURRENT)
+    _explained(settings, lambda: boot.database)
+    return boot
 
 
 @contextmanager
 def opened_core(settings: Settings) -> Iterator[Core]:
-    """The engine's core on the current database (as `open_engine` opens it), for commands that act
-    as an admin would in chat; the database is closed afterwards."""
-    from bot.app import build_engine
-
-    engine = open_engine(settings)
-    try:
-        yield build_engine(settings, engine).core
-    finally:
-        engine.dispose()
+    """The engine's core on the current database (as `booted` opens it), for commands that act as an
+    admin would in chat; the database is closed afterwards."""
+    with booted(settings) as boot:
+        yield boot.engine.core
 
 
 def stored_article(article_id: str) -> Article:
     """The article stored under `article_id` in the current database, or a clear message and exit 1."""
     from bot.config import Settings
-    from storage.articles import ArticleStore
 
-    engine = open_engine(Settings())
-    try:
-        article = ArticleStore(engine).get(article_id)
-    finally:
-        engine.dispose()
+    with booted(Settings()) as boot:
+        article = boot.articles.get(article_id)
     if article is None:
         fail(f"No article with id {article_id!r} is stored; `atou articles` lists them.")
     return article
@@ -120,22 +107,20 @@ def upgrade_command() -> None:
     """Migrate the database (ATOU_DATABASE_URL, default ./atou.db) to this version's schema."""
     from rich.console import Console
 
+    from bot.bootstrap import Schema
     from bot.config import Settings
-    from storage.db import current_revisions, ensure_current, make_engine
+    from storage.db import current_revisions, ensure_current
 
     settings = Settings()
     url = shown_url(settings.database_url)
-    engine = make_engine(settings.database_url)
+    with booted(settings, Schema.AS_IS) as boot:
 
-    def migrate() -> tuple[tuple[str, ...], tuple[str, ...]]:
-        before = current_revisions(engine)
-        ensure_current(engine, auto_upgrade=True)
-        return before, current_revisions(engine)
+        def migrate() -> tuple[tuple[str, ...], tuple[str, ...]]:
+            before = current_revisions(boot.database)
+            ensure_current(boot.database, auto_upgrade=True)
+            return before, current_revisions(boot.database)
 
-    try:
         before, after = _explained(settings, migrate)
-    finally:
-        engine.dispose()
     out = Console(soft_wrap=True, highlight=False)
     if before == after:
         out.print(f"The database {url} is up to date (schema revision {_none(after)}).", markup=False)
@@ -150,15 +135,13 @@ def status_command() -> None:
     """Show the database's schema revision and the one this version needs; exit 1 if they differ."""
     from rich.console import Console
 
+    from bot.bootstrap import Schema
     from bot.config import Settings
-    from storage.db import ensure_current, head_revisions, make_engine
+    from storage.db import ensure_current, head_revisions
 
     settings = Settings()
-    engine = make_engine(settings.database_url)
-    try:
-        _explained(settings, lambda: ensure_current(engine, auto_upgrade=False))
-    finally:
-        engine.dispose()
+    with booted(settings, Schema.AS_IS) as boot:
+        _explained(settings, lambda: ensure_current(boot.database, auto_upgrade=False))
     Console(soft_wrap=True, highlight=False).print(
         f"The database {shown_url(settings.database_url)} is up to date "
         f"(schema revision {_none(head_revisions())}).",

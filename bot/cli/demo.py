@@ -62,59 +62,41 @@ def demo_command(
 async def run_demo(
     settings: Settings, *, admin: str | None, lines: TextIO, out: TextIO, interactive: bool
 ) -> int:
-    """Open (or create) the demo database, join the console chat, and handle `lines` until they end."""
+    """`atou run` with the console chat: open (or create) the demo database, join the chat, and
+    handle `lines` until they end. The scheduler runs only for a person at the terminal, so a
+    script's transcript depends on the script alone."""
     import asyncio
 
     from sqlalchemy.engine import make_url
 
     from adapters.console.adapter import PLATFORM, ConsoleAdapter
-    from bot.app import build_engine, build_scheduler
+    from bot.app import run_adapters
+    from bot.bootstrap import Schema, bootstrap
     from bot.demo import demo_article
-    from storage.articles import ArticleStore
-    from storage.db import ensure_current, make_engine
+    from storage.db import normalize_url
     from storage.discussions import highest_message_number
 
-    db = make_engine(settings.database_url)
-    url = make_url(db.url)
+    url = make_url(normalize_url(settings.database_url))
     local_file = url.get_backend_name() == "sqlite"
-    try:
-        # The demo's own SQLite file is brought up to date; a shared database only if the operator allows it.
-        ensure_current(db, auto_upgrade=local_file or settings.auto_upgrade)
-        store = ArticleStore(db)
+    ended = asyncio.Event()
+    # The demo's own SQLite file is brought up to date; a shared database only if the operator allows it.
+    with bootstrap(settings, schema=Schema.UPGRADE if local_file else Schema.CURRENT) as boot:
         article = demo_article()
-        if store.get(article.id) is None:
-            store.add(article)
-        engine = build_engine(settings, db)
-        engine.warm_up()
+        if boot.articles.get(article.id) is None:
+            boot.articles.add(article)
         console = ConsoleAdapter(
-            engine.handle,
+            boot.adapter_context().handler,
             out=out,
             files=_files_folder(url.database if local_file else None),
             admin=admin,
-            first_id=highest_message_number(db, PLATFORM) + 1,
+            first_id=highest_message_number(boot.database, PLATFORM) + 1,
             echo=not interactive,
+            lines=lines,
+            on_end=ended.set,
         )
-        engine.register_platform(console)
         if interactive:
             out.write(INTRO + "\n")
-        await console.start()
-        scheduler = build_scheduler(engine) if interactive else None
-        if scheduler is not None:
-            engine.core.schedule_listeners.append(scheduler.rebuild)
-            scheduler.start()
-        try:
-            while True:
-                line = await asyncio.to_thread(lines.readline) if interactive else lines.readline()
-                if not line:
-                    break
-                await console.feed(line)
-        finally:
-            if scheduler is not None:
-                scheduler.shutdown()
-            await engine.close()
-            await console.stop()
-    finally:
-        db.dispose()
+        await run_adapters(boot, [console], stop=ended, schedule=interactive, report_health=False)
     return 0
 
 

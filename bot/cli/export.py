@@ -81,9 +81,9 @@ def export_command(
     """
     from rich.console import Console
 
-    from bot.cli.db import fail, open_engine
+    from bot.cli.db import booted, fail
     from bot.config import Settings
-    from storage.articles import ArticleStore, UnknownArticle
+    from storage.articles import UnknownArticle
 
     err = Console(stderr=True, soft_wrap=True, highlight=False)
     since_at = parse_moment(since, "--since")
@@ -111,10 +111,11 @@ def export_command(
             markup=False,
         )
 
-    engine = open_engine(Settings())
+    boot = booted(Settings())
+    engine = boot.database
     try:
         try:
-            article = ArticleStore(engine).require(article_id)
+            article = boot.articles.require(article_id)
         except UnknownArticle as exc:
             fail(f"{exc}; see `atou articles` for the stored ids")
         if archive:
@@ -144,7 +145,7 @@ def export_command(
 
             data = dump_native(article).encode("utf-8")
     finally:
-        engine.dispose()
+        boot.close()
 
     if output is None:
         sys.stdout.buffer.write(data)

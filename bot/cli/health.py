@@ -77,14 +77,15 @@ def check_deployment(settings: Settings, *, now: datetime | None = None) -> Heal
     from sqlalchemy import text
     from sqlalchemy.exc import SQLAlchemyError
 
+    from bot.bootstrap import Schema, bootstrap
     from bot.cli.db import shown_url
-    from storage.db import current_revisions, head_revisions, make_engine
+    from storage.db import current_revisions, head_revisions
 
     now = now or datetime.now(UTC)
     report = HealthReport()
     url = shown_url(settings.database_url)
-    engine = make_engine(settings.database_url)
-    try:
+    with bootstrap(settings, schema=Schema.AS_IS) as boot:
+        engine = boot.database
         try:
             with engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
@@ -102,8 +103,6 @@ def check_deployment(settings: Settings, *, now: datetime | None = None) -> Heal
 
         _check_instances(engine, report, now)
         _check_posts(engine, report)
-    finally:
-        engine.dispose()
     return report
 
 

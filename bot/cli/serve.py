@@ -36,7 +36,7 @@ def serve_command(
 
     import uvicorn
 
-    from bot.cli.db import open_engine
+    from bot.cli.db import booted
     from bot.config import Settings
     from bot.observability.logs import configure_logging
     from bot.web.app import create_app
@@ -45,7 +45,7 @@ def serve_command(
     settings = Settings()
     configure_logging(settings)
     log = logging.getLogger("atou.web")
-    engine = open_engine(settings)
+    boot = booted(settings)
     if settings.secret_key is None:
         log.warning(
             "ATOU_SECRET_KEY is not set: archive links cannot be verified, so no archive will be shown"
@@ -54,7 +54,7 @@ def serve_command(
             log.warning("ATOU_PUBLIC_TEXTS is off as well: every page will answer 403")
     if settings.web_url is None:
         log.warning("ATOU_WEB_URL is not set: the bot will not send links to these pages")
-    app = create_app(settings, DatabasePageData(engine))
+    app = create_app(settings, DatabasePageData(boot.database))
     listen = host or settings.web_listen
     listen_port = settings.web_port if port is None else port
     log.info(
@@ -76,7 +76,7 @@ def serve_command(
             server_header=False,
         )
     finally:
-        engine.dispose()
+        boot.close()
 
 
 def register(app: typer.Typer) -> None:

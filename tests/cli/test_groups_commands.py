@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
-from bot.app import build_engine
+from bot.bootstrap import build_engine
 from bot.cli.main import app
 from bot.config import Settings
 from bot.links import ArchiveLinkError, verify_archive_token

@@ -16,7 +16,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine
 
 from adapters.console.adapter import PLATFORM, ConsoleAdapter
-from bot.app import build_engine
+from bot.bootstrap import build_engine
 from bot.config import Settings
 from bot.observability import metrics
 from bot.protocol import ChatRef

@@ -15,7 +15,7 @@ import simcord
 import sqlalchemy
 
 from adapters.discord.adapter import DiscordAdapter
-from bot.app import build_engine
+from bot.bootstrap import build_engine
 from bot.config import Settings
 from bot.model import Article
 from bot.services.engine import Engine

@@ -10,7 +10,7 @@ import simcord
 
 from adapters import discord as discord_adapter
 from adapters.discord.adapter import AtouClient, AtouShardedClient, DiscordAdapter, gateway_intents
-from bot.protocol import MessageEvent
+from bot.protocol import AdapterContext, MessageEvent
 from tests.discord.support import Recorder, make_settings
 
 PORTAL_WITHOUT_CONTENT = gateway_intents(message_content=False)
@@ -24,12 +24,13 @@ def test_the_client_asks_for_guilds_messages_and_content(adapter: DiscordAdapter
 
 
 def test_create_needs_a_token(recorder: Recorder) -> None:
-    assert discord_adapter.create(make_settings(discord_token=None), recorder) is None
-    assert discord_adapter.create(make_settings(discord_token="  "), recorder) is None
-    made = discord_adapter.create(make_settings(), recorder)
+    context = AdapterContext(recorder, lambda update_id: True)
+    assert discord_adapter.create(make_settings(discord_token=None), context) is None
+    assert discord_adapter.create(make_settings(discord_token="  "), context) is None
+    made = discord_adapter.create(make_settings(), context)
     assert isinstance(made, DiscordAdapter) and made.name == "discord"
     assert type(made.bot) is AtouClient
-    sharded = discord_adapter.create(make_settings(discord_shards=3), recorder)
+    sharded = discord_adapter.create(make_settings(discord_shards=3), context)
     assert isinstance(sharded.bot, AtouShardedClient) and sharded.bot.shard_count == 3
 
 

@@ -16,7 +16,7 @@ import sqlalchemy
 from adapters.discord.adapter import DiscordAdapter
 from adapters.telegram.adapter import TelegramAdapter
 from adapters.telegram.pacing import Limits as PacingLimits
-from bot.app import build_engine
+from bot.bootstrap import build_engine
 from bot.model import Article
 from bot.services.engine import Engine
 from storage.discussions import load_archive

@@ -1,14 +1,15 @@
-"""A platform module for `atou run` tests: the same `create(settings, handler)` as adapters/<platform>."""
+"""A platform module for `atou run` tests: the same `create(settings, context)` as adapters/<platform>."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
 from bot.config import Settings
-from bot.protocol import BotAdded, ChatRef, EventHandler
+from bot.protocol import AdapterContext, BotAdded, ChatRef, EventHandler
 from tests.engine.fakes import RecordingPlatform
 
 started: list[RecordingAdapter] = []
+contexts: list[AdapterContext] = []  # what each `create` was given
 
 
 class RecordingAdapter(RecordingPlatform):
@@ -26,5 +27,6 @@ class RecordingAdapter(RecordingPlatform):
         self.running = False
 
 
-def create(settings: Settings, handler: EventHandler) -> RecordingAdapter | None:
-    return RecordingAdapter(handler) if settings.telegram_token is not None else None
+def create(settings: Settings, context: AdapterContext) -> RecordingAdapter | None:
+    contexts.append(context)
+    return RecordingAdapter(context.handler) if settings.telegram_token is not None else None

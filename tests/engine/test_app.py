@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import ADAPTER_MODULES, NO_ADAPTERS, run
+from bot.app import NO_ADAPTERS, run
+from bot.bootstrap import ADAPTER_MODULES
 from bot.config import Settings
 from storage.db import make_engine, upgrade
 from storage.unit_of_work import SqlUnitOfWorkFactory

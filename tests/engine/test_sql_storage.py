@@ -9,8 +9,8 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import Engine
 
-from bot.app import build_engine
 from bot.archive.export import export_archive
+from bot.bootstrap import build_engine
 from bot.config import Settings
 from bot.protocol import BotAdded, ChatRef, DeleteEvent, EditEvent, Member
 from bot.services.core import Core, EngineConfig

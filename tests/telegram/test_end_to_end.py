@@ -14,7 +14,8 @@ from sqlalchemy import Engine as Database
 
 from adapters.telegram.adapter import TelegramAdapter
 from adapters.telegram.pacing import Limits as PacingLimits
-from bot.app import build_engine, run
+from bot.app import run
+from bot.bootstrap import build_engine
 from bot.config import Settings
 from bot.model import Article, BilingualPair, Block, BlockKind, Brief, KeyPoint, RelevanceNote
 from bot.protocol import ChatRef

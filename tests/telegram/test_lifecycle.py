@@ -19,7 +19,7 @@ from adapters.telegram.adapter import DEFAULT_API_URL, TelegramAdapter, WebhookC
 from adapters.telegram.webhook import SECRET_HEADER, secret_matches
 from bot.config import Settings
 from bot.observability import metrics
-from bot.protocol import ChatRef, CommandEvent, MessageEvent, PlatformError
+from bot.protocol import AdapterContext, ChatRef, CommandEvent, MessageEvent, PlatformError
 from bot.render.document import text_document
 from storage.db import make_engine, upgrade
 from storage.updates import claim_update
@@ -32,6 +32,9 @@ async def ignore(event: object) -> None:
     return None
 
 
+CONTEXT = AdapterContext(handler=ignore, claim_update=lambda update_id: True)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -39,13 +42,13 @@ def free_port() -> int:
 
 
 def test_no_token_no_adapter() -> None:
-    assert create(Settings(_env_file=None), ignore) is None
-    assert create(Settings(_env_file=None, telegram_token=SecretStr("  ")), ignore) is None
+    assert create(Settings(_env_file=None), CONTEXT) is None
+    assert create(Settings(_env_file=None, telegram_token=SecretStr("  ")), CONTEXT) is None
 
 
 def test_settings_choose_polling_or_webhook() -> None:
     token = "123456789:AAF-fakeTOKEN-for-tests-0123456789abc"
-    polling = create(Settings(_env_file=None, telegram_token=SecretStr(token)), ignore)
+    polling = create(Settings(_env_file=None, telegram_token=SecretStr(token)), CONTEXT)
     assert isinstance(polling, TelegramAdapter) and polling.webhook is None
     assert polling.application.bot.base_url == DEFAULT_API_URL + token
     hooked = create(
@@ -57,7 +60,7 @@ def test_settings_choose_polling_or_webhook() -> None:
             telegram_listen="0.0.0.0",
             telegram_port=9000,
         ),
-        ignore,
+        CONTEXT,
     )
     assert isinstance(hooked, TelegramAdapter) and hooked.webhook is not None
     assert hooked.webhook.secret == derived_secret(token) and hooked.webhook.path == "/telegram/updates"
@@ -70,7 +73,7 @@ def test_settings_choose_polling_or_webhook() -> None:
             telegram_webhook_url="https://bot.example.org/hook",
             telegram_webhook_secret=SecretStr("chosen-secret_1"),
         ),
-        ignore,
+        CONTEXT,
     )
     assert chosen is not None and chosen.webhook is not None and chosen.webhook.secret == "chosen-secret_1"
 
