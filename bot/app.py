@@ -20,6 +20,7 @@ from bot.config import Settings
 from bot.protocol import Adapter
 from bot.scheduling.runner import Scheduler
 from bot.services.engine import Engine
+from bot.startup import Backoff, StartupError, connect
 
 if TYPE_CHECKING:
     from bot.health import Health
@@ -66,7 +67,9 @@ async def run(
 ) -> int:
     """`atou run`: every configured adapter and the scheduler in this loop, until `stop` or a signal.
 
-    Returns the process exit status: 2 when no platform is configured.
+    Returns the process exit status: 2 when no platform is configured. Raises `StartupError` when a
+    platform refuses the credentials or an adapter cannot start (a platform that cannot be reached is
+    tried again meanwhile, with backoff).
     """
     from storage.leader import instance_name
 
@@ -100,11 +103,11 @@ async def run_adapters(
     settings = boot.settings
     engine = boot.engine
     engine.warm_up()
-    stop = stop or asyncio.Event()
+    stopping = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop.set)
+            loop.add_signal_handler(sig, stopping.set)
 
     # Each platform is led by one of the instances that run it: an instance contends only for its own.
     scopes = [a.name for a in adapters] if schedule else []
@@ -112,23 +115,44 @@ async def run_adapters(
     health = Health(settings, boot.database, leadership=leaders) if report_health else None
     started: list[Adapter] = []
     leader_tasks: list[asyncio.Task[None]] = []
+    failures: list[StartupError] = []
+    backoff = Backoff(first=settings.connect_retry_first_seconds, cap=settings.connect_retry_max_seconds)
+
+    async def bring_up(adapter: Adapter) -> None:
+        # Tried again while the platform cannot be reached; the other platforms run meanwhile. Only
+        # once connected does this instance contend to lead the platform: it could not post there before.
+        if health is not None:
+            health.set_adapter_connecting(adapter.name)
+        engine.register_platform(adapter)  # events may arrive before `start` returns
+        try:
+            await connect(adapter, backoff)
+        except StartupError as exc:
+            failures.append(exc)
+            stopping.set()
+            return
+        started.append(adapter)
+        if health is not None:
+            health.set_adapter(adapter.name, True)
+        log.info("%s adapter started", adapter.name)
+        leadership = leaders.by_scope.get(adapter.name)
+        if leadership is not None:
+            leader_tasks.append(
+                asyncio.create_task(lead(engine, leadership, adapter.name), name=f"atou-leader-{adapter.name}")
+            )
+
+    connecting: list[asyncio.Task[None]] = []
     try:
         if health is not None:
             await health.start()
-        for adapter in adapters:
-            engine.register_platform(adapter)
-            await adapter.start()
-            started.append(adapter)
-            if health is not None:
-                health.set_adapter(adapter.name, True)
-            log.info("%s adapter started", adapter.name)
-        leader_tasks = [
-            asyncio.create_task(lead(engine, leadership, name), name=f"atou-leader-{name}")
-            for name, leadership in leaders.by_scope.items()
-        ]
-        await stop.wait()
+        connecting = [asyncio.create_task(bring_up(a), name=f"atou-connect-{a.name}") for a in adapters]
+        await stopping.wait()
     finally:
+        for task in connecting:
+            task.cancel()
+        await asyncio.gather(*connecting, return_exceptions=True)
         await _shut_down(engine, started, health, leaders, leader_tasks)
+    if failures:
+        raise failures[0]
 
 
 async def _shut_down(

@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     web_port: int = 8080
     link_days: int = 30
 
+    # A platform that cannot be reached at start is tried again after 1, 2, 4, … seconds, at most this.
+    connect_retry_first_seconds: float = 1.0
+    connect_retry_max_seconds: float = 60.0
+
     log_json: bool = False
     log_level: str = "INFO"
 

@@ -5,7 +5,8 @@ connect and disconnect, and hands it the `Leadership`. It then:
 
 - answers `GET /healthz` on ATOU_HEALTH_LISTEN:ATOU_HEALTH_PORT with a JSON report, status 200 when
   the database took the last heartbeat and every adapter is connected, else 503 (a standby that does
-  not lead is healthy: it is ready to take over);
+  not lead is healthy: it is ready to take over; an adapter whose platform cannot be reached yet is
+  listed under "connecting");
 - answers `GET /metrics` with the Prometheus text of `bot.observability.metrics`;
 - writes a heartbeat row (`storage.instances`) every few seconds, which `atou health` reads to tell
   which instances run, which leads and which adapters are connected.
@@ -92,6 +93,10 @@ class Health:
         """
         metrics.set_adapter_connected(platform, connected)
 
+    def set_adapter_connecting(self, platform: str) -> None:
+        """An adapter is trying to connect: /healthz lists it under "connecting" (and fails) until it does."""
+        metrics.set_adapter_connecting(platform)
+
     @property
     def port(self) -> int | None:
         """The port the server listens on, None when it does not (ATOU_HEALTH_PORT=0)."""
@@ -128,6 +133,8 @@ class Health:
                 "error": self._db_error,
             },
             "adapters": adapters,
+            # Adapters whose platform could not be reached yet at start: tried again with backoff.
+            "connecting": metrics.adapters_connecting(),
         }
 
     # Lifecycle.

@@ -171,6 +171,17 @@ class ThreadGone(PlatformError):
     """The topic or thread is closed or deleted: fall back to the main chat."""
 
 
+class PlatformUnreachable(PlatformError):
+    """The platform could not be reached (network down, a name that does not resolve, timeouts, the
+    platform's own outage): worth trying again later."""
+
+
+class PlatformRefused(PlatformError):
+    """The platform refused the bot's credentials: nothing changes until the operator fixes them.
+
+    Its message is one sentence for the operator, naming the setting to check."""
+
+
 class Platform(Protocol):
     """What the core asks of a platform adapter."""
 
@@ -228,7 +239,10 @@ class Adapter(Platform, Protocol):
     `create(settings: Settings, context: AdapterContext) -> Adapter | None` (None when not configured).
     """
 
-    async def start(self) -> None: ...
+    async def start(self) -> None:
+        """Connect. Raises `PlatformUnreachable` when the platform cannot be reached (the caller tries
+        again later) and `PlatformRefused` when it refuses the credentials."""
+        ...
 
     async def stop(self) -> None: ...
 

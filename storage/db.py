@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -71,11 +72,47 @@ def normalize_url(url: str) -> str:
     return url
 
 
+# The databases atou runs on, each with the drivers it is tested with (the first is the default).
+SUPPORTED_DRIVERS = {"sqlite": ("pysqlite",), "postgresql": ("psycopg", "psycopg2")}
+
+
+class DatabaseUrlError(ValueError):
+    """ATOU_DATABASE_URL is not a URL atou can use: one sentence saying why and what would do."""
+
+
+def _checked_url(url: str) -> URL:
+    """`url` parsed, or `DatabaseUrlError` for a malformed URL, another database or another driver."""
+    hint = "use a SQLite file (sqlite:///path/to/atou.db) or PostgreSQL (postgresql://user@host/database)"
+    try:
+        sa_url = make_url(normalize_url(url))
+    except ArgumentError:
+        raise DatabaseUrlError(f"ATOU_DATABASE_URL is not a database URL: {hint}.") from None
+    backend, driver = sa_url.get_backend_name(), sa_url.get_driver_name()
+    if backend not in SUPPORTED_DRIVERS:
+        raise DatabaseUrlError(
+            f"ATOU_DATABASE_URL is for {backend}, which atou does not support: {hint}."
+        )
+    if driver not in SUPPORTED_DRIVERS[backend]:
+        raise DatabaseUrlError(
+            f"ATOU_DATABASE_URL asks for the {driver} driver, which atou does not use for {backend}: {hint}."
+        )
+    return sa_url
+
+
 def make_engine(url: str) -> Engine:
-    """An engine for `url`: a SQLite file (WAL, busy timeout, foreign keys) or PostgreSQL via psycopg."""
-    sa_url = make_url(normalize_url(url))
+    """An engine for `url`: a SQLite file (WAL, busy timeout, foreign keys) or PostgreSQL via psycopg.
+
+    Raises `DatabaseUrlError` for a URL of another database or driver, or a driver that is not installed.
+    """
+    sa_url = _checked_url(url)
     if sa_url.get_backend_name() != "sqlite":
-        return create_engine(sa_url, pool_pre_ping=True)
+        try:
+            return create_engine(sa_url, pool_pre_ping=True)
+        except ImportError as exc:
+            raise DatabaseUrlError(
+                f"The {sa_url.get_driver_name()} driver that ATOU_DATABASE_URL asks for is not installed "
+                f"({exc.name or exc}); install it, or use postgresql:// for the psycopg driver atou ships with."
+            ) from None
 
     database = sa_url.database or ""
     if database and database != ":memory:" and not database.startswith("file:"):

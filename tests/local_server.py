@@ -13,3 +13,12 @@ async def serve_locally(app: web.Application, **runner_options: Any) -> tuple[we
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", 0).start()
     return runner, runner.addresses[0][1]
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on now (for a server a test starts in another process)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any, Literal
 
+import aiohttp
 import discord
 from discord import app_commands
 
@@ -36,6 +37,8 @@ from bot.protocol import (
     InboundEvent,
     Member,
     PlatformError,
+    PlatformRefused,
+    PlatformUnreachable,
     decode_action,
 )
 from bot.render.document import Document, text_document
@@ -399,13 +402,16 @@ class DiscordAdapter:
         if self._settings.discord_token is None:
             raise RuntimeError("ATOU_DISCORD_TOKEN is not set")
         token = self._settings.discord_token.get_secret_value()
+        if self.bot.is_closed():  # an earlier attempt failed: a closed client does not start again
+            self.bot = self.make_client(message_content=True)
         first = self.bot
         self._task = asyncio.create_task(self._serve(token), name="discord-gateway")
         logged_in = asyncio.create_task(first.logged_in.wait())
         await asyncio.wait({self._task, logged_in}, return_when=asyncio.FIRST_COMPLETED)
         logged_in.cancel()
         if self._task.done():
-            self._task.result()
+            task, self._task = self._task, None
+            _raise_start_failure(task)
         self._task.add_done_callback(_report_end)
 
     async def _serve(self, token: str) -> None:
@@ -572,6 +578,24 @@ async def _withdraw(sent: Sequence[discord.Message]) -> None:
             await message.delete()
         except discord.HTTPException as exc:
             log.warning("could not withdraw part %s of a failed send: %s", message.id, exc)
+
+
+def _raise_start_failure(task: asyncio.Task[None]) -> None:
+    """The neutral error for a connection that ended before logging in: refused, or unreachable."""
+    exc = task.exception()
+    if exc is None:
+        raise PlatformUnreachable("the Discord connection ended before logging in")
+    if isinstance(exc, discord.LoginFailure):
+        raise PlatformRefused(
+            "Discord refused the bot token (ATOU_DISCORD_TOKEN); check it in the Developer Portal"
+        ) from None
+    if isinstance(exc, discord.PrivilegedIntentsRequired):
+        raise exc
+    if isinstance(exc, OSError | aiohttp.ClientError | discord.GatewayNotFound | asyncio.TimeoutError) or (
+        isinstance(exc, discord.HTTPException) and exc.status >= 500
+    ):
+        raise PlatformUnreachable(f"Discord cannot be reached: {type(exc).__name__}: {exc}") from exc
+    raise exc
 
 
 def _report_end(task: asyncio.Task[None]) -> None:

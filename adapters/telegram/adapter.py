@@ -64,7 +64,8 @@ from bot.protocol import (
     InboundEvent,
     Member,
     MessageEvent,
-    PlatformError,
+    PlatformRefused,
+    PlatformUnreachable,
     ThreadGone,
 )
 from bot.render.document import Document
@@ -187,6 +188,7 @@ class TelegramAdapter:
         self.default_lang = default_lang
         self._handler = handler
         self._poll_timeout = poll_timeout
+        self._api_host = urlsplit(api_url).netloc  # for messages: the URL itself carries the token
         self._network_attempts = network_attempts
         self._network_backoff = network_backoff
         self._set_menus = set_menus
@@ -222,20 +224,32 @@ class TelegramAdapter:
         return self._me
 
     async def start(self) -> None:
+        """Connect: getMe, menus, then polling or the webhook. Raises `PlatformUnreachable` when the Bot API
+        cannot be reached (the caller tries again: everything started is stopped first) and
+        `PlatformRefused` when Telegram refuses the token."""
         try:
             await self._start()
         except InvalidToken:
             await self.stop()
             # python-telegram-bot's message quotes the token: say what is wrong without it.
-            raise PlatformError(
+            raise PlatformRefused(
                 "Telegram refused the bot token (ATOU_TELEGRAM_TOKEN); check it with @BotFather"
             ) from None
+        except TelegramError as exc:
+            await self.stop()
+            if kind_of(exc) is not Kind.TRANSIENT:
+                raise
+            raise PlatformUnreachable(f"Telegram ({self._api_host}) cannot be reached: {exc}") from exc
         except BaseException:
             await self.stop()
             raise
 
     async def _start(self) -> None:
         app = self.application
+        # After a failed attempt `stop` closed the transports, which python-telegram-bot believes it
+        # opened already: open them again.
+        for transport in self._transports:
+            await transport.initialize()
         await app.initialize()
         user = app.bot.bot
         self._me = Me(user.id, user.username or "")
@@ -493,7 +507,7 @@ class TelegramAdapter:
                 if kind_of(exc) is not Kind.TRANSIENT:
                     raise
                 if attempt >= self._network_attempts:
-                    raise PlatformError(
+                    raise PlatformUnreachable(
                         f"Telegram could not be reached after {attempt} attempts: {exc}"
                     ) from exc
                 delay = self._network_backoff * 2 ** (attempt - 1)

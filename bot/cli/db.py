@@ -27,12 +27,12 @@ db_app = typer.Typer(
 T = TypeVar("T")
 
 
-def fail(message: str) -> NoReturn:
-    """Print `message` on stderr, as plain text, and exit with status 1."""
+def fail(message: str, code: int = 1) -> NoReturn:
+    """Print `message` on stderr, as plain text, and exit with status `code` (2: fix the configuration)."""
     from rich.console import Console
 
     Console(stderr=True, soft_wrap=True).print(message, style="red", markup=False, highlight=False)
-    raise typer.Exit(code=1)
+    raise typer.Exit(code=code)
 
 
 def shown_url(url: str) -> str:
@@ -51,13 +51,15 @@ def _unreachable(settings: Settings, exc: Exception) -> NoReturn:
 
 def _explained(settings: Settings, action: Callable[[], T]) -> T:
     """`action()`; a schema it cannot work with or a database it cannot reach becomes a clear message
-    and exit 1."""
+    and exit 1; a database URL atou cannot use, exit 2."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from storage.db import SchemaError
+    from storage.db import DatabaseUrlError, SchemaError
 
     try:
         return action()
+    except DatabaseUrlError as exc:
+        fail(str(exc), code=2)
     except SchemaError as exc:
         fail(str(exc))
     except (SQLAlchemyError, OSError) as exc:
@@ -112,7 +114,6 @@ def upgrade_command() -> None:
     from storage.db import current_revisions, ensure_current
 
     settings = Settings()
-    url = shown_url(settings.database_url)
     with booted(settings, Schema.AS_IS) as boot:
 
         def migrate() -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -122,6 +123,7 @@ def upgrade_command() -> None:
 
         before, after = _explained(settings, migrate)
     out = Console(soft_wrap=True, highlight=False)
+    url = shown_url(settings.database_url)
     if before == after:
         out.print(f"The database {url} is up to date (schema revision {_none(after)}).", markup=False)
     else:

@@ -10,9 +10,11 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import threading
 import traceback
 from collections.abc import Callable
 from datetime import UTC, datetime
+from types import TracebackType
 from typing import Any, TextIO
 
 from bot.config import Settings
@@ -98,6 +100,19 @@ class JsonFormatter(logging.Formatter):
         return _redactor(json.dumps(line, ensure_ascii=False, default=str))
 
 
+def _log_uncaught(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
+    """An exception nothing caught goes out as a log line (in JSON mode, a JSON line with its traceback)."""
+    if issubclass(kind, KeyboardInterrupt):
+        sys.__excepthook__(kind, value, tb)
+        return
+    logging.getLogger("atou").critical("uncaught %s: %s", kind.__name__, value, exc_info=(kind, value, tb))
+
+
+def _log_uncaught_in_thread(args: threading.ExceptHookArgs) -> None:
+    if args.exc_value is not None:
+        _log_uncaught(args.exc_type, args.exc_value, args.exc_traceback)
+
+
 class _StderrHandler(logging.StreamHandler[TextIO]):
     """Our handler, told apart so that configuring again replaces it instead of doubling lines."""
 
@@ -120,3 +135,26 @@ def configure_logging(settings: Settings) -> None:
     root.setLevel(level)
     for name in _CHATTY_LOGGERS:
         logging.getLogger(name).setLevel(level if level <= logging.DEBUG else logging.WARNING)
+    if settings.log_json:
+        # Every line on stderr stays JSON: uncaught exceptions and warnings go through logging too.
+        sys.excepthook = _log_uncaught
+        threading.excepthook = _log_uncaught_in_thread
+        logging.captureWarnings(True)
+    elif sys.excepthook is _log_uncaught:
+        sys.excepthook, threading.excepthook = sys.__excepthook__, threading.__excepthook__
+        logging.captureWarnings(False)
+
+
+def report_fatal(message: str, cause: BaseException | None = None) -> None:
+    """The last words of a process that cannot go on: `message`, one sentence for the operator.
+
+    Plain text on stderr, or a JSON line when logs are JSON; the traceback of `cause` only at DEBUG
+    level (as a log record, so it is JSON too when logs are).
+    """
+    fatal = logging.getLogger("atou")
+    if cause is not None and fatal.isEnabledFor(logging.DEBUG):
+        fatal.debug("what led to it", exc_info=cause)
+    if any(isinstance(h, _StderrHandler) and isinstance(h.formatter, JsonFormatter) for h in logging.getLogger().handlers):
+        fatal.critical(message)
+    else:
+        print(_redactor(message), file=sys.stderr, flush=True)

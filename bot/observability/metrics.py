@@ -113,10 +113,26 @@ def set_leader(leading: bool) -> None:
 _adapter_states: dict[str, bool] = {}
 
 
+# Adapters still trying to make their first connection (the platform could not be reached yet).
+_connecting: set[str] = set()
+
+
 def set_adapter_connected(platform: str, connected: bool) -> None:
     """An adapter connected, or stopped or lost its connection (adapters may call this on reconnects)."""
     _adapter_states[platform] = connected
+    _connecting.discard(platform)
     adapter_connected.labels(platform=platform).set(1 if connected else 0)
+
+
+def set_adapter_connecting(platform: str) -> None:
+    """An adapter is trying to connect (at start, while its platform cannot be reached): not connected."""
+    set_adapter_connected(platform, False)
+    _connecting.add(platform)
+
+
+def adapters_connecting() -> list[str]:
+    """The adapters still trying to make their first connection."""
+    return sorted(_connecting)
 
 
 def adapter_states() -> dict[str, bool]:
@@ -129,6 +145,7 @@ def forget_adapters() -> None:
     for platform in _adapter_states:
         adapter_connected.remove(platform)
     _adapter_states.clear()
+    _connecting.clear()
 
 
 def render() -> bytes:

@@ -100,3 +100,11 @@ def current_revisions_of(url: str) -> tuple[str, ...]:
         return current_revisions(engine)
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize("command", [("db", "upgrade"), ("db", "status"), ("articles",)])
+def test_an_unsupported_database_url_is_one_sentence_and_status_2(atou: Atou, command: tuple[str, ...]) -> None:
+    result = atou(*command, env={"ATOU_DATABASE_URL": "mysql://reader:secret@127.0.0.1/atou"})
+    assert result.exit_code == 2
+    assert result.output.strip().startswith("ATOU_DATABASE_URL is for mysql, which atou does not support")
+    assert "Traceback" not in result.output and "secret" not in result.output

@@ -15,6 +15,7 @@ import storage.db
 from bot.config import Settings
 from storage.db import (
     SQLITE_BUSY_TIMEOUT_S,
+    DatabaseUrlError,
     SchemaAhead,
     SchemaBehind,
     current_revisions,
@@ -257,3 +258,20 @@ def test_sqlite_url_relative_to_the_working_directory(tmp_path: Path, monkeypatc
 )
 def test_plain_postgresql_urls_use_psycopg(given: str, used: str) -> None:
     assert normalize_url(given) == used
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("mysql://reader@127.0.0.1/atou", "ATOU_DATABASE_URL is for mysql, which atou does not support"),
+        ("oracle+oracledb://127.0.0.1/atou", "ATOU_DATABASE_URL is for oracle, which atou does not support"),
+        ("postgresql+asyncpg://127.0.0.1/atou", "ATOU_DATABASE_URL asks for the asyncpg driver"),
+        ("sqlite+aiosqlite:///atou.db", "ATOU_DATABASE_URL asks for the aiosqlite driver"),
+        ("atou.db", "ATOU_DATABASE_URL is not a database URL"),
+    ],
+)
+def test_a_database_url_atou_cannot_use_is_refused_with_a_sentence(url: str, expected: str) -> None:
+    with pytest.raises(DatabaseUrlError) as refused:
+        make_engine(url)
+    assert str(refused.value).startswith(expected)
+    assert str(refused.value).endswith("or PostgreSQL (postgresql://user@host/database).")
