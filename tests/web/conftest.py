@@ -6,19 +6,28 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
 from sqlalchemy import Engine
 from starlette.types import ASGIApp
 
+from bot.archive.model import Archive
 from bot.config import Settings
+from bot.formats import load_file
 from bot.links import mint_archive_link
+from bot.model import Article
 from bot.web.app import create_app
 from bot.web.data import DatabasePageData
+from storage.articles import ArticleStore
 from storage.db import make_engine, upgrade
-from tests.archive.builders import sample_archive, store_archive
+from storage.unit_of_work import SqlUnitOfWork
+from tests.archive.builders import HOSTILE, T0, DiscussionBuilder, sample_archive, store_archive
+from tests.web.browsing import DESKTOP, PHONE, Watched
 
 SECRET = "web tests secret"
 GROUP = "telegram:-1001"
@@ -97,3 +106,55 @@ def link(base_url: str) -> Link:
         return mint_archive_link(base_url, SECRET, group, article_id, now=moment, ttl=ttl, tab=tab)
 
     return mint
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One Chromium per test module."""
+    from tests.web.browsing import chromium
+
+    with chromium() as browser:
+        yield browser
+
+
+@pytest.fixture
+def desktop(browser: Any) -> Iterator[Watched]:
+    watched = Watched(browser, DESKTOP)
+    yield watched
+    watched.context.close()
+
+
+@pytest.fixture
+def phone(browser: Any) -> Iterator[Watched]:
+    watched = Watched(browser, PHONE)
+    yield watched
+    watched.context.close()
+
+
+SAMPLE_GROUP = "telegram:-2002"
+SAMPLE_ZONE = "Asia/Shanghai"
+
+
+@pytest.fixture
+def sample(sample_page: Path, web_engine: Engine) -> Article:
+    """The sample reading page imported, with a discussion of its prompts in a group of its own
+    (SAMPLE_GROUP, whose schedule is in SAMPLE_ZONE)."""
+    article = load_file(sample_page)
+    if ArticleStore(web_engine).get(article.id) is not None:  # stored by an earlier test of this package
+        return article
+    d = DiscussionBuilder(SAMPLE_GROUP, "周五读书会", "telegram", opened_at=T0)
+    first = d.say("Alice", "执行层的自动化已经很明显了，方向层还要靠人。", prompt=0)
+    d.say("Bob", "同意。@Alice 说的审查带宽是真正的瓶颈。", answers=first)
+    d.say(
+        "Carol",
+        "Long words like pneumonoultramicroscopicsilicovolcanoconiosis must wrap on a phone.",
+        prompt=1,
+    )
+    d.say("Eve", HOSTILE, prompt=2)
+    store_archive(web_engine, Archive(article, (d.build(),)))
+    with SqlUnitOfWork(web_engine) as uow:
+        group = uow.groups.by_chat("telegram", "-2002", None)
+        assert group is not None
+        uow.groups.save(replace(group, schedule=replace(group.schedule, timezone=SAMPLE_ZONE)))
+        uow.commit()
+    return article

@@ -2,102 +2,14 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from sqlalchemy import Engine
-
-from bot.archive.model import Archive
-from bot.formats import load_file
 from bot.model import Article
-from storage.articles import ArticleStore
-from tests.archive.builders import HOSTILE, T0, DiscussionBuilder, store_archive
+from tests.archive.builders import HOSTILE
+from tests.web.browsing import BROWSER_TESTS, PHONE, TAB_LABELS, Watched
 from tests.web.conftest import Link
 
-CHROMIUM = "/usr/bin/chromium"
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"Chromium is not installed at {CHROMIUM}"),
-]
-PHONE = {"width": 375, "height": 800}
-DESKTOP = {"width": 1280, "height": 900}
-TAB_LABELS = {
-    "brief": "阅读简报",
-    "bilingual": "双语对照",
-    "translation": "完整翻译",
-    "original": "原文",
-    "archive": "讨论归档",
-}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield browser
-        browser.close()
-
-
-class Watched:
-    """A page whose console errors, uncaught exceptions and requests are recorded."""
-
-    def __init__(self, browser, viewport: dict[str, int]) -> None:  # type: ignore[no-untyped-def]
-        self.context = browser.new_context(
-            viewport=viewport, device_scale_factor=2 if viewport == PHONE else 1, locale="zh-CN"
-        )
-        self.page = self.context.new_page()
-        self.errors: list[str] = []
-        self.requests: list[str] = []
-        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.on("request", lambda r: self.requests.append(r.url))
-
-
-@pytest.fixture
-def desktop(browser) -> Iterator[Watched]:  # type: ignore[no-untyped-def]
-    watched = Watched(browser, DESKTOP)
-    yield watched
-    watched.context.close()
-
-
-@pytest.fixture
-def phone(browser) -> Iterator[Watched]:  # type: ignore[no-untyped-def]
-    watched = Watched(browser, PHONE)
-    yield watched
-    watched.context.close()
-
-
-@pytest.fixture
-def sample(sample_page: Path, web_engine: Engine) -> Article:
-    """The sample reading page imported, with a discussion of its prompts in a group of its own."""
-    article = load_file(sample_page)
-    if ArticleStore(web_engine).get(article.id) is not None:  # stored by an earlier test of this package
-        return article
-    d = DiscussionBuilder("telegram:-2002", "周五读书会", "telegram", opened_at=T0)
-    first = d.say("Alice", "执行层的自动化已经很明显了，方向层还要靠人。", prompt=0)
-    d.say("Bob", "同意。@Alice 说的审查带宽是真正的瓶颈。", answers=first)
-    d.say(
-        "Carol",
-        "Long words like pneumonoultramicroscopicsilicovolcanoconiosis must wrap on a phone.",
-        prompt=1,
-    )
-    d.say("Eve", HOSTILE, prompt=2)
-    store_archive(web_engine, Archive(article, (d.build(),)))
-    return article
+pytestmark = BROWSER_TESTS
 
 
 def visible_panels(watched: Watched) -> list[str]:
