@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.config import Settings
 from bot.ports import Clock, Liveness, SystemClock
@@ -35,10 +35,14 @@ from bot.services.engine import Engine
 if TYPE_CHECKING:
     from sqlalchemy import Engine as Database
 
+    from bot.render.formatter import Formatter
     from storage.articles import ArticleStore
 
 # The platforms `atou run` starts when their token is set: one registration line per platform.
 ADAPTER_MODULES: tuple[str, ...] = ("adapters.telegram", "adapters.discord")
+# The terminal chat `atou demo` runs instead, and the platform name its chats are stored under.
+CONSOLE_MODULE = "adapters.console"
+CONSOLE_PLATFORM = "console"
 
 
 class Schema(StrEnum):
@@ -95,6 +99,13 @@ class Bootstrapped:
         """The adapters of every platform module whose `create` returns one (its token is configured)."""
         return load_adapters(self.settings, self.adapter_context(handler), modules)
 
+    def console(self, **options: Any) -> Adapter:
+        """The terminal chat of `atou demo` (`options`: see `adapters.console.adapter.ConsoleAdapter`)."""
+        adapter: Adapter = importlib.import_module(CONSOLE_MODULE).create(
+            self.settings, self.adapter_context(), **options
+        )
+        return adapter
+
     async def _handle(self, event: InboundEvent) -> None:
         # Looked up per event: adapters are made before the engine (and its database) exist.
         await self.engine.handle(event)
@@ -132,6 +143,12 @@ def bootstrap(
     process that reports no heartbeat), a dead sender's posting waits for its lease to end.
     """
     return Bootstrapped(settings, schema, clock or SystemClock(), instance_id)
+
+
+def platform_formatter(platform: str) -> Formatter:
+    """The formatter of the platform in `adapters/<platform>` (what one message there holds)."""
+    made: Formatter = importlib.import_module(f"adapters.{platform}").formatter()
+    return made
 
 
 def build_engine(

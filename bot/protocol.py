@@ -12,11 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
-from bot.render.document import Action, ActionKind, Document
+from bot.render.document import Action, Document
 from bot.render.formatter import Formatter
-
-ACTION_VERSION = "v1"
-MAX_ACTION_BYTES = 64  # Telegram callback_data; Discord custom_id allows 100 characters
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,29 +242,3 @@ class Adapter(Platform, Protocol):
         ...
 
     async def stop(self) -> None: ...
-
-
-def encode_action(action: Action) -> str:
-    """Encode a button action as `v1|kind|article|part|page|arg`, at most 64 bytes."""
-    fields = [ACTION_VERSION, action.kind, action.article_id, action.part, str(action.page), action.arg]
-    if any("|" in f for f in fields):
-        raise ValueError("button action fields may not contain '|'")
-    data = "|".join(fields)
-    if len(data.encode("utf-8")) > MAX_ACTION_BYTES:
-        raise ValueError(f"button action {data!r} is over {MAX_ACTION_BYTES} bytes")
-    return data
-
-
-def decode_action(data: str) -> Action | None:
-    """The action in a button payload, or None for a payload of another version or an unknown kind
-    (a stale button)."""
-    parts = data.split("|")
-    if len(parts) != 6 or parts[0] != ACTION_VERSION:
-        return None
-    _, kind_name, article_id, part, page, arg = parts
-    try:
-        page_no = int(page)
-        kind = ActionKind(kind_name)
-    except ValueError:
-        return None
-    return Action(kind=kind, article_id=article_id, part=part, page=page_no, arg=arg)

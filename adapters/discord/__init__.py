@@ -8,6 +8,7 @@ if TYPE_CHECKING:
     from adapters.discord.adapter import DiscordAdapter
     from bot.config import Settings
     from bot.protocol import AdapterContext
+    from bot.render.formatter import Formatter
 
 
 def create(settings: Settings, context: AdapterContext) -> DiscordAdapter | None:
@@ -17,3 +18,10 @@ def create(settings: Settings, context: AdapterContext) -> DiscordAdapter | None
     from adapters.discord.adapter import DiscordAdapter
 
     return DiscordAdapter(settings, context.handler)
+
+
+def formatter() -> Formatter:
+    """How this platform lays documents out and splits them into messages (`atou render` shows it)."""
+    from adapters.discord.format import DiscordFormatter
+
+    return DiscordFormatter()

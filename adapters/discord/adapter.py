@@ -13,7 +13,7 @@ import io
 import logging
 from collections.abc import Callable, Sequence
 from functools import partial
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 
 import aiohttp
 import discord
@@ -39,9 +39,8 @@ from bot.protocol import (
     PlatformError,
     PlatformRefused,
     PlatformUnreachable,
-    decode_action,
 )
-from bot.render.document import Document, text_document
+from bot.render.document import Document, decode_action, text_document
 from bot.render.i18n import N_, translator
 from bot.services import catalog
 
@@ -580,7 +579,7 @@ async def _withdraw(sent: Sequence[discord.Message]) -> None:
             log.warning("could not withdraw part %s of a failed send: %s", message.id, exc)
 
 
-def _raise_start_failure(task: asyncio.Task[None]) -> None:
+def _raise_start_failure(task: asyncio.Task[None]) -> NoReturn:
     """The neutral error for a connection that ended before logging in: refused, or unreachable."""
     exc = task.exception()
     if exc is None:

@@ -1,7 +1,7 @@
 """Formatter output → what discord.py sends: embeds, and persistent views of action buttons.
 
 Every action button is an `ActionButton`, a `DynamicItem` whose template matches any
-versioned payload (`v1|tab|…`, see `bot.protocol.encode_action`). Registered once in
+versioned payload (`v1|tab|…`, see `bot.render.document.encode_action`). Registered once in
 `setup_hook`, it answers presses on every message the bot ever sent, including messages
 sent before a restart, without keeping a view per message in memory. Payloads of another
 version still match, so a stale button gets a polite answer instead of "interaction failed".

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from adapters.telegram.adapter import TelegramAdapter
     from bot.config import Settings
     from bot.protocol import AdapterContext
+    from bot.render.formatter import Formatter
 
 
 def create(settings: Settings, context: AdapterContext) -> TelegramAdapter | None:
@@ -41,3 +42,10 @@ def create(settings: Settings, context: AdapterContext) -> TelegramAdapter | Non
         webhook=webhook,
         default_lang=settings.default_lang,
     )
+
+
+def formatter() -> Formatter:
+    """How this platform lays documents out and splits them into messages (`atou render` shows it)."""
+    from adapters.telegram.format import TelegramFormatter
+
+    return TelegramFormatter()

@@ -7,7 +7,7 @@ is the button's action, so the member gets what they asked for, and pages throug
 flooding the group.
 
 Telegram allows 1–64 characters from `A-Z a-z 0-9 _ -` in a start payload: the action's encoding
-(`bot.protocol.encode_action`) goes in as unpadded URL-safe base64.
+(`bot.render.document.encode_action`) goes in as unpadded URL-safe base64.
 """
 
 from __future__ import annotations
@@ -16,8 +16,7 @@ import base64
 import binascii
 import re
 
-from bot.protocol import decode_action, encode_action
-from bot.render.document import Action
+from bot.render.document import Action, decode_action, encode_action
 
 MAX_PAYLOAD = 64
 _PAYLOAD = re.compile(r"[A-Za-z0-9_-]{1,64}")

@@ -33,8 +33,8 @@ from bot.protocol import (
     InboundEvent,
     Member,
     MessageEvent,
-    decode_action,
 )
+from bot.render.document import decode_action
 
 PLATFORM = "telegram"
 GROUP_ANONYMOUS_BOT_ID = 1087968824

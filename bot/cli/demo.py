@@ -69,9 +69,8 @@ async def run_demo(
 
     from sqlalchemy.engine import make_url
 
-    from adapters.console.adapter import PLATFORM, ConsoleAdapter
     from bot.app import run_adapters
-    from bot.bootstrap import Schema, bootstrap
+    from bot.bootstrap import CONSOLE_PLATFORM, Schema, bootstrap
     from bot.demo import demo_article
     from storage.db import normalize_url
     from storage.discussions import highest_message_number
@@ -84,12 +83,11 @@ async def run_demo(
         article = demo_article()
         if boot.articles.get(article.id) is None:
             boot.articles.add(article)
-        console = ConsoleAdapter(
-            boot.adapter_context().handler,
+        console = boot.console(
             out=out,
             files=_files_folder(url.database if local_file else None),
             admin=admin,
-            first_id=highest_message_number(boot.database, PLATFORM) + 1,
+            first_id=highest_message_number(boot.database, CONSOLE_PLATFORM) + 1,
             echo=not interactive,
             lines=lines,
             on_end=ended.set,

@@ -39,20 +39,6 @@ class RenderLang(StrEnum):
     EN = "en"
 
 
-def _formatter(platform: RenderPlatform) -> Formatter:
-    if platform is RenderPlatform.TELEGRAM:
-        from adapters.telegram.format import TelegramFormatter
-
-        return TelegramFormatter()
-    if platform is RenderPlatform.DISCORD:
-        from adapters.discord.format import DiscordFormatter
-
-        return DiscordFormatter()
-    from adapters.console.format import ConsoleFormatter
-
-    return ConsoleFormatter()
-
-
 def _payload(platform: RenderPlatform, message: Any) -> dict[str, Any]:
     """One message as the platform's API receives it (Telegram sendMessage, Discord Create Message)."""
     if platform is RenderPlatform.CONSOLE:
@@ -126,12 +112,13 @@ def render_command(
 ) -> None:
     """Print exactly what the bot would send for a part of an article: Telegram text, parse mode and
     keyboard; Discord content, embeds and components; or the console's text."""
+    from bot.bootstrap import platform_formatter
     from bot.cli.db import fail, stored_article
 
     if page is not None and part in (RenderPart.BRIEF, RenderPart.PROMPTS):
         fail(f"--page applies to bilingual, translation and original, not to {part.value}.")
     article = stored_article(article_id)
-    formatter = _formatter(platform)
+    formatter = platform_formatter(platform.value)
     docs, number, total = _documents(article, part, lang, formatter, page or 1)
     try:
         payloads = [

@@ -45,6 +45,10 @@ class Para:
         return "".join(s.text for s in self.spans)
 
 
+ACTION_VERSION = "v1"
+MAX_ACTION_BYTES = 64  # Telegram callback_data; Discord custom_id allows 100 characters
+
+
 class ActionKind(StrEnum):
     """What kind of thing a button does; the kind is what the core dispatches a press on."""
 
@@ -56,13 +60,39 @@ class ActionKind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Action:
-    """What a button does, neutral of platform; encoded by bot.protocol.encode_action."""
+    """What a button does, neutral of platform; encoded by `encode_action`."""
 
     kind: ActionKind
     article_id: str = ""
     part: str = ""
     page: int = 0
     arg: str = ""
+
+
+def encode_action(action: Action) -> str:
+    """Encode a button action as `v1|kind|article|part|page|arg`, at most 64 bytes."""
+    fields = [ACTION_VERSION, action.kind, action.article_id, action.part, str(action.page), action.arg]
+    if any("|" in f for f in fields):
+        raise ValueError("button action fields may not contain '|'")
+    data = "|".join(fields)
+    if len(data.encode("utf-8")) > MAX_ACTION_BYTES:
+        raise ValueError(f"button action {data!r} is over {MAX_ACTION_BYTES} bytes")
+    return data
+
+
+def decode_action(data: str) -> Action | None:
+    """The action in a button payload, or None for a payload of another version or an unknown kind
+    (a stale button)."""
+    parts = data.split("|")
+    if len(parts) != 6 or parts[0] != ACTION_VERSION:
+        return None
+    _, kind_name, article_id, part, page, arg = parts
+    try:
+        page_no = int(page)
+        kind = ActionKind(kind_name)
+    except ValueError:
+        return None
+    return Action(kind=kind, article_id=article_id, part=part, page=page_no, arg=arg)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,8 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from bot.protocol import encode_action
-from bot.render.document import Action, Button, Document, Para, ParaKind, Span
+from bot.render.document import Action, Button, Document, Para, ParaKind, Span, encode_action
 from bot.render.split import Budget, pack
 
 # Rendered paragraphs are cached per formatter (pagination tests many page candidates); past this

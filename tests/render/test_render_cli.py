@@ -11,7 +11,7 @@ from typer.testing import CliRunner, Result
 
 from bot.cli.main import app
 from bot.model import Article, BilingualPair, Block, BlockKind, Brief, KeyPoint, RelevanceNote
-from bot.protocol import decode_action
+from bot.render.document import decode_action
 from tests.render.render_checks import check_telegram, discord_problems
 
 RENDERING_DOC = Path(__file__).resolve().parents[2] / "docs" / "rendering.md"

@@ -6,8 +6,7 @@ import pytest
 from hypothesis import given, settings
 
 from adapters.discord.format import DiscordFormatter, DiscordMessage, escape
-from bot.protocol import decode_action
-from bot.render.document import Action, Button, Document, Mention, Para, ParaKind, Span
+from bot.render.document import Action, Button, Document, Mention, Para, ParaKind, Span, decode_action
 from tests.render.render_checks import consume, discord_problems, discord_unmark, expected_discord_text
 from tests.render.render_strategies import documents, long_documents, random_documents
 

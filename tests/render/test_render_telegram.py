@@ -6,8 +6,7 @@ import pytest
 from hypothesis import given, settings
 
 from adapters.telegram.format import TelegramFormatter, TelegramMessage
-from bot.protocol import decode_action
-from bot.render.document import Action, Button, Document, Mention, Para, ParaKind, Span
+from bot.render.document import Action, Button, Document, Mention, Para, ParaKind, Span, decode_action
 from tests.render.render_checks import check_telegram, consume, expected_visible, telegram_visible
 from tests.render.render_strategies import documents, entity_heavy, long_documents, random_documents
 

@@ -12,9 +12,8 @@ from adapters.console.format import ConsoleFormatter
 from adapters.discord.format import DiscordFormatter
 from adapters.telegram.format import TelegramFormatter
 from bot.model import Article, BilingualPair, Block, BlockKind, Brief, KeyPoint, RelevanceNote
-from bot.protocol import decode_action, encode_action
 from bot.render import views
-from bot.render.document import Action, Document, Mention, ParaKind
+from bot.render.document import Action, Document, Mention, ParaKind, decode_action, encode_action
 from bot.render.i18n import Lang, convert_article_text
 from bot.render.views import Part, brief_document, page_count, prompt_documents, text_page
 from tests.render.render_checks import check_telegram, discord_problems

@@ -18,8 +18,8 @@ from adapters.telegram.pacing import SlidingWindow
 from adapters.telegram.plaintext import html_to_plain, plain_chunks
 from adapters.telegram.replies import private_invitation, reading_action
 from adapters.telegram.transport import AiohttpRequest
-from bot.protocol import ChatGone, ChatMoved, ThreadGone, encode_action
-from bot.render.document import Action, ActionKind, Button, Document, Para, Span
+from bot.protocol import ChatGone, ChatMoved, ThreadGone
+from bot.render.document import Action, ActionKind, Button, Document, Para, Span, encode_action
 from tests.local_server import serve_locally
 
 fields = st.text(alphabet=st.characters(blacklist_characters="|", blacklist_categories=("Cs",)), max_size=12)
