@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import Boolean, DateTime, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, DateTime, Integer, String, Text, UniqueConstraint, false
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from bot.render.document import Mention
@@ -44,6 +44,7 @@ class GroupRow(SQLModel, table=True):
     personas: str = Field(default="{}", sa_type=Text)  # JSON: audience → [member id, display name]
     forum: bool = Field(default=False, sa_type=Boolean)
     empty_notified: bool = Field(default=False, sa_type=Boolean)
+    queue_warned: bool = Field(default=False, sa_type=Boolean, sa_column_kwargs={"server_default": false()})
     created_at: datetime = Field(sa_type=DateTime(timezone=True))
 
 
@@ -78,6 +79,7 @@ def _to_group(row: GroupRow) -> Group:
         personas=personas,
         forum=row.forum,
         empty_notified=row.empty_notified,
+        queue_warned=row.queue_warned,
     )
 
 
@@ -99,6 +101,7 @@ def _fill(row: GroupRow, group: Group) -> None:
     )
     row.forum = group.forum
     row.empty_notified = group.empty_notified
+    row.queue_warned = group.queue_warned
     row.created_at = to_db(group.created_at)
 
 

@@ -38,6 +38,9 @@ class EngineConfig:
     instance_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     grace: timedelta = timedelta(hours=6)
     discussion_days: int = 7
+    # Off in an engine built by hand (tests of other behaviour); `from_settings` gives the operator's
+    # ATOU_QUEUE_WARNING_DAYS, 3 by default.
+    queue_warning_days: int = 0
     default_timezone: str = "Asia/Shanghai"
     default_post_time: time = time(8, 0)
     default_lang: str = "zh-Hans"
@@ -53,6 +56,7 @@ class EngineConfig:
             instance_id=instance_id or uuid.uuid4().hex[:12],
             grace=timedelta(hours=settings.grace_hours),
             discussion_days=settings.discussion_days,
+            queue_warning_days=settings.queue_warning_days,
             default_timezone=parse_timezone(settings.default_timezone),
             default_post_time=parse_time(settings.default_post_time),
             default_lang=settings.default_lang,

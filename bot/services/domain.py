@@ -53,6 +53,8 @@ class Group:
     personas: dict[str, Mention] = field(default_factory=dict)
     forum: bool = False
     empty_notified: bool = False
+    # Admins were told that the queue runs dry soon; cleared once it holds enough again.
+    queue_warned: bool = False
 
     @property
     def chat(self) -> ChatRef:
@@ -101,6 +103,12 @@ RETRY_MAX = timedelta(hours=1)
 def recap_slot(discussion_id: int) -> str:
     """The posting slot of a discussion's recap: claimed like a post, so it goes out once."""
     return f"recap:{discussion_id}"
+
+
+def queue_warning_slot(articles_done: int, queued: int) -> str:
+    """The posting slot of the notice that the queue runs dry soon, told with the group at its n-th
+    article and the queue at `queued` articles (a later stretch of running short has other numbers)."""
+    return f"dry:{articles_done}:{queued}"
 
 
 def empty_queue_slot(articles_done: int) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from bot.model import Article
 from bot.render.document import Action, ActionKind, Button, Document, Para, ParaKind, Span
@@ -198,6 +198,20 @@ def empty_queue_doc(lang: str) -> Document:
             "`atou import FILE`; posting continues with the next one."
         ),
     )
+
+
+def queue_running_dry_doc(lang: str, left: int, dry: date) -> Document:
+    """Admins are told ahead of time that the group's queue runs out: `left` articles, the first
+    post that would find none on the local date `dry`."""
+    ngettext = ntr(lang)
+    text = ngettext(
+        "Admins: only {count} article is left in the queue for this group, so the post on {date} will "
+        "find nothing. The operator adds articles with `atou import FILE`.",
+        "Admins: only {count} articles are left in the queue for this group, so the post on {date} will "
+        "find nothing. The operator adds articles with `atou import FILE`.",
+        left,
+    )
+    return say(text.format(count=left, date=dry.isoformat()))
 
 
 def recap_doc(lang: str, article: Article, stats: Sequence[ReplyStat], hidden: frozenset[str]) -> Document:

@@ -37,6 +37,7 @@ from bot.services.domain import (
     empty_queue_slot,
     prompt_of_step,
 )
+from bot.services.queue_warnings import warn_running_dry
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +108,7 @@ class Poster:
             await _logged(self.discussions.close(expired), "closing expired discussions")
         if recaps:
             await _logged(self.discussions.send_recaps(recaps), "sending recaps")
+        await _logged(warn_running_dry(self.core, mine, len(queue), had), "warning of queues running dry")
         return free_later
 
     async def _post_group(self, group_id: int, slots: list[Slot], gate: asyncio.Semaphore) -> None:
