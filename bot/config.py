@@ -63,6 +63,14 @@ class Settings(BaseSettings):
     llm_retries: int = Field(default=4, ge=0)  # on 429, 5xx and timeouts
     llm_reasks: int = Field(default=2, ge=0)  # on a reply that does not match the schema
 
+    # Fetching pages and feeds to draft from: only public addresses, unless listed here (addresses
+    # or networks, e.g. `127.0.0.1,10.0.0.0/8`), checked on every redirect.
+    fetch_allow: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    fetch_timeout: float = Field(default=20.0, gt=0)
+    fetch_max_bytes: int = Field(default=5 * 1024 * 1024, gt=0)
+    # Audiences of a drafted brief's relevance notes (default: the reading group, in the target language).
+    draft_audiences: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
     # `atou run` answers /healthz and /metrics here; port 0 turns that server off.
     health_listen: str = "127.0.0.1"
     health_port: int = 8081
@@ -73,4 +81,12 @@ class Settings(BaseSettings):
         """Accept `1,2 3` as well as a JSON list."""
         if isinstance(value, str):
             return [int(v) for v in value.replace(",", " ").split()]
+        return value
+
+    @field_validator("fetch_allow", "draft_audiences", mode="before")
+    @classmethod
+    def _split_list(cls, value: object) -> object:
+        """Accept `a,b` as well as a JSON list."""
+        if isinstance(value, str):
+            return [v.strip() for v in value.split(",") if v.strip()]
         return value

@@ -18,6 +18,8 @@ TABLE_MODULES: tuple[str, ...] = (
     "storage.groups",
     "storage.postings",
     "storage.discussions",
+    "storage.drafts",
+    "storage.sources",
 )
 
 for _name in TABLE_MODULES:

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from bot.model import Article, BilingualPair, Block, Brief
     from storage.articles import ArticleStore, ArticleSummary
+    from storage.drafts import DraftStore
 
 
 class ShowPart(StrEnum):
@@ -63,10 +64,12 @@ def import_command(
     from bot.bootstrap import Schema
     from bot.cli.db import booted
     from bot.config import Settings
+    from storage.drafts import DraftStore
 
     settings = Settings()
     boot = booted(settings, Schema.FILL)
     store = boot.articles
+    drafts = DraftStore(boot.database)
     stored = set(store.queue_ids())
     out = Console(soft_wrap=True, highlight=False)
     err = Console(stderr=True, soft_wrap=True, highlight=False)
@@ -86,7 +89,9 @@ def import_command(
             task = progress.add_task("", total=len(paths))
             for path in paths:
                 progress.update(task, description=str(path))
-                ok, outcome = _import_one(path, store, stored, replace=replace, max_bytes=settings.max_import_bytes)
+                ok, outcome = _import_one(
+                    path, store, drafts, stored, replace=replace, max_bytes=settings.max_import_bytes
+                )
                 failed = not ok
                 rejected += failed
                 # While the bar is drawn, every line goes through its console so that it appears above
@@ -104,7 +109,7 @@ def import_command(
 
 
 def _import_one(
-    path: Path, store: ArticleStore, stored: set[str], *, replace: bool, max_bytes: int
+    path: Path, store: ArticleStore, drafts: DraftStore, stored: set[str], *, replace: bool, max_bytes: int
 ) -> tuple[bool, str]:
     """Import one file; return whether it was stored, and its report line."""
     from bot.formats import ImportProblem, load_file
@@ -119,6 +124,16 @@ def _import_one(
         return False, f"rejected {problem}"
     except OSError as exc:
         return False, f"rejected {path}: file: cannot be read: {exc.strerror or exc}"
+    draft = drafts.get(article.id)
+    if draft is not None and draft.status == "ready":
+        # An editor's brief and translation for a draft: the draft takes them and still waits for review.
+        if not replace:
+            return False, (
+                f"rejected {path}: id: {article.id!r} is a draft waiting for review; "
+                "import with --replace to give the draft this text"
+            )
+        drafts.replace_article(article)
+        return True, f"replaced draft {article.id} ← {path} ({article.title})"
     try:
         store.add(article, replace=replace)
     except DuplicateArticle:

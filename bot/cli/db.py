@@ -90,13 +90,14 @@ def opened_core(settings: Settings) -> Iterator[Core]:
 
 
 def stored_article(article_id: str) -> Article:
-    """The article stored under `article_id` in the current database, or a clear message and exit 1."""
+    """The article (or draft) stored under `article_id` in the current database, or a clear message and exit 1."""
     from bot.config import Settings
+    from storage.drafts import article_or_draft
 
     with booted(Settings()) as boot:
-        article = boot.articles.get(article_id)
+        article = article_or_draft(boot.database, article_id)
     if article is None:
-        fail(f"No article with id {article_id!r} is stored; `atou articles` lists them.")
+        fail(f"No article with id {article_id!r} is stored, nor a draft; `atou articles` and `atou drafts` list them.")
     return article
 
 

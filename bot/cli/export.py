@@ -84,6 +84,7 @@ def export_command(
     from bot.cli.db import booted, fail
     from bot.config import Settings
     from storage.articles import UnknownArticle
+    from storage.drafts import article_or_draft
 
     err = Console(stderr=True, soft_wrap=True, highlight=False)
     since_at = parse_moment(since, "--since")
@@ -114,10 +115,9 @@ def export_command(
     boot = booted(Settings())
     engine = boot.database
     try:
-        try:
-            article = boot.articles.require(article_id)
-        except UnknownArticle as exc:
-            fail(f"{exc}; see `atou articles` for the stored ids")
+        article = article_or_draft(engine, article_id)
+        if article is None:
+            fail(f"{UnknownArticle(article_id)}; see `atou articles` and `atou drafts` for the stored ids")
         if archive:
             from bot.archive.export import export_archive
             from bot.archive.model import Archive

@@ -14,6 +14,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "articles",
     "db",
     "demo",
+    "drafts",
     "export",
     "groups",
     "health",

@@ -365,12 +365,15 @@ def _is_id_text_list(root: dict[str, Any], node: dict[str, Any]) -> bool:
     return {"id", "text"} <= set(items.get("properties", {}))
 
 
-def _derive(root: dict[str, Any], node: dict[str, Any], name: str, blocks: list[dict[str, Any]]) -> Any:
+def _derive(root: dict[str, Any], node: dict[str, Any], name: str, blocks: list[dict[str, Any]], index: int = 0) -> Any:
+    """A value for `node`; the n-th item of an array takes the n-th value of any enum inside it."""
     node = _resolve(root, node)
     if "enum" in node:
-        return node["enum"][0]
+        return node["enum"][index % len(node["enum"])]
+    if "const" in node:
+        return node["const"]
     if "anyOf" in node:
-        return _derive(root, node["anyOf"][0], name, blocks)
+        return _derive(root, node["anyOf"][0], name, blocks, index)
     kind = node.get("type")
     if kind == "object":
         out: dict[str, Any] = {}
@@ -378,12 +381,12 @@ def _derive(root: dict[str, Any], node: dict[str, Any], name: str, blocks: list[
             if blocks and _is_id_text_list(root, sub):
                 out[prop] = [{"id": b["id"], "text": translate(str(b.get("text", "")))} for b in blocks]
             else:
-                out[prop] = _derive(root, sub, prop, blocks)
+                out[prop] = _derive(root, sub, prop, blocks, index)
         return out
     if kind == "array":
         count = max(node.get("minItems", 1), 1)
         count = min(count, node.get("maxItems", count))
-        return [_derive(root, node.get("items", {}), f"{name} {n + 1}", blocks) for n in range(count)]
+        return [_derive(root, node.get("items", {}), f"{name} {n + 1}", blocks, n) for n in range(count)]
     if kind == "string":
         text = f"{name}"
         return text.ljust(node.get("minLength", 0), ".")[: node.get("maxLength", len(text) + 1000)]
