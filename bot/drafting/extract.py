@@ -18,7 +18,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from bot.drafting.problem import SourceProblem
-from bot.model import Block, BlockKind
+from bot.model import Block, BlockKind, SpanKind, TextSpan
 
 CAPTION = "⟦caption⟧"
 REF = re.compile(r"⟦fn:(\d+)⟧")
@@ -31,20 +31,11 @@ BACKLINK_TEXT = {"↩", "↑", "^", "↩︎", "back", "返回"}
 
 
 @dataclass(frozen=True)
-class Span:
-    """A run of text: `kind` is text, emphasis, strong, link or footnote_ref; `target` a link's URL."""
-
-    text: str
-    kind: str = "text"
-    target: str | None = None
-
-
-@dataclass(frozen=True)
 class Piece:
     """One block as extracted, before it becomes a `Block` of the model."""
 
     kind: BlockKind
-    spans: tuple[Span, ...]
+    spans: tuple[TextSpan, ...]
     level: int | None = None
     number: int | None = None
 
@@ -74,14 +65,29 @@ def clean(text: str) -> str:
     return SPACE.sub(" ", CONTROL.sub(" ", text)).strip()
 
 
+def clean_spans(spans: tuple[TextSpan, ...]) -> tuple[TextSpan, ...]:
+    """The runs as one clean line: white space collapsed within and across runs, trimmed at both ends."""
+    out: list[TextSpan] = []
+    after_space = True  # at the start, leading space is dropped
+    for span in spans:
+        text = SPACE.sub(" ", CONTROL.sub(" ", span.text))
+        if after_space:
+            text = text.lstrip(" ")
+        if not text:
+            continue
+        after_space = text.endswith(" ")
+        out.append(TextSpan(text, span.kind, span.target))
+    while out and out[-1].text.endswith(" "):
+        last = out.pop()
+        if last.text.rstrip(" "):
+            out.append(TextSpan(last.text.rstrip(" "), last.kind, last.target))
+            break
+    return tuple(out)
+
+
 def to_block(piece: Piece) -> Block:
-    """The model's block for a piece; a numbered item keeps its number at the front of its text."""
-    text = piece.text
-    if piece.kind is BlockKind.LIST_ITEM and piece.number is not None:
-        text = f"{piece.number}. {text}"
-    if piece.kind is BlockKind.FOOTNOTE and piece.number is not None:
-        text = f"[{piece.number}] {text}"
-    return Block(piece.kind, text)
+    """The model's block for a piece: its styled runs, heading level and list or footnote number."""
+    return Block.of(piece.kind, clean_spans(piece.spans), level=piece.level, number=piece.number)
 
 
 # --- HTML ----------------------------------------------------------------------------------------
@@ -178,7 +184,7 @@ def _drop_furniture(tree: lxml_html.HtmlElement) -> None:
             element.drop_tree()
 
 
-def _take_footnotes(tree: lxml_html.HtmlElement) -> list[tuple[int, tuple[Span, ...]]]:
+def _take_footnotes(tree: lxml_html.HtmlElement) -> list[tuple[int, tuple[TextSpan, ...]]]:
     """Replace numbered in-page links by markers and take the notes they point to out of the page."""
     by_id = {el.get("id"): el for el in tree.iter() if isinstance(el.tag, str) and el.get("id")}
     notes: dict[str, int] = {}
@@ -191,7 +197,7 @@ def _take_footnotes(tree: lxml_html.HtmlElement) -> list[tuple[int, tuple[Span, 
         holder = link.getparent() if link.getparent() is not None and link.getparent().tag == "sup" else link
         if holder.getparent() is not None and clean(holder.text_content()) == clean(link.text_content()):
             _replace_with_text(holder, f"⟦fn:{label}⟧")
-    taken: list[tuple[int, tuple[Span, ...]]] = []
+    taken: list[tuple[int, tuple[TextSpan, ...]]] = []
     for note_id, number in sorted(notes.items(), key=lambda item: item[1]):
         note = by_id[note_id]
         for back in list(note.iter("a")):
@@ -199,7 +205,7 @@ def _take_footnotes(tree: lxml_html.HtmlElement) -> list[tuple[int, tuple[Span, 
                 _replace_with_text(back, "")
         text = clean(note.text_content())
         if text:
-            taken.append((number, (Span(text),)))
+            taken.append((number, (TextSpan(text),)))
         container = note.getparent()
         if note.getparent() is not None:
             note.getparent().remove(note)
@@ -247,7 +253,7 @@ def _pieces(root: etree._Element) -> list[Piece]:
             spans = _spans(element)
             joined = "".join(s.text for s in spans)
             if joined.lstrip().startswith(CAPTION):
-                pieces.append(Piece(BlockKind.IMAGE_CAPTION, (Span(joined.replace(CAPTION, "")),)))
+                pieces.append(Piece(BlockKind.IMAGE_CAPTION, (TextSpan(joined.replace(CAPTION, "")),)))
             else:
                 pieces.append(Piece(BlockKind.PARAGRAPH, spans))
         elif tag == "list":
@@ -260,38 +266,40 @@ def _pieces(root: etree._Element) -> list[Piece]:
         elif tag == "table":
             for row in element.iter("row"):
                 cells = [clean("".join(s.text for s in _spans(cell))) for cell in row]
-                pieces.append(Piece(BlockKind.PARAGRAPH, (Span(" | ".join(c for c in cells if c)),)))
+                pieces.append(Piece(BlockKind.PARAGRAPH, (TextSpan(" | ".join(c for c in cells if c)),)))
         elif tag in ("div", "section"):
             pieces += _pieces(element)
     return [p for p in pieces if p.text]
 
 
-_STYLE = {"#i": "emphasis", "#em": "emphasis", "#b": "strong", "#strong": "strong"}
+_STYLE = {"#i": SpanKind.EMPHASIS, "#em": SpanKind.EMPHASIS, "#b": SpanKind.STRONG, "#strong": SpanKind.STRONG}
 
 
-def _spans(element: etree._Element, kind: str = "text", target: str | None = None) -> tuple[Span, ...]:
+def _spans(
+    element: etree._Element, kind: SpanKind = SpanKind.TEXT, target: str | None = None
+) -> tuple[TextSpan, ...]:
     """The styled runs of an element's text; footnote markers become footnote references."""
-    out: list[Span] = []
+    out: list[TextSpan] = []
 
-    def add(text: str | None, kind: str, target: str | None) -> None:
+    def add(text: str | None, kind: SpanKind, target: str | None) -> None:
         if not text:
             return
         text = text.replace("\n", " ")
         position = 0
         for found in REF.finditer(text):
-            out.append(Span(text[position : found.start()], kind, target))
-            out.append(Span(found.group(1), "footnote_ref"))
+            out.append(TextSpan(text[position : found.start()], kind, target))
+            out.append(TextSpan(found.group(1), SpanKind.FOOTNOTE_REF))
             position = found.end()
-        out.append(Span(text[position:], kind, target))
+        out.append(TextSpan(text[position:], kind, target))
 
     add(element.text, kind, target)
     for child in element:
         if child.tag == "hi":
             out += _spans(child, _STYLE.get(child.get("rend") or "", kind), target)
         elif child.tag == "ref":
-            out += _spans(child, "link", child.get("target"))
+            out += _spans(child, SpanKind.LINK, child.get("target"))
         elif child.tag == "lb":
-            out.append(Span(" ", kind, target))
+            out.append(TextSpan(" ", kind, target))
         elif child.tag not in ("list", "graphic"):
             out += _spans(child, kind, target)
         add(child.tail, kind, target)
@@ -364,7 +372,7 @@ def extract_markdown(text: str, *, source: str, fallback_title: str) -> Extracte
             pieces.append(Piece(BlockKind.QUOTE, _md_spans(quote.group(1), notes)))
         elif caption := _MD_CAPTION.match(line):
             flush()
-            pieces.append(Piece(BlockKind.IMAGE_CAPTION, (Span(caption.group(1)),)))
+            pieces.append(Piece(BlockKind.IMAGE_CAPTION, (TextSpan(caption.group(1)),)))
         else:
             paragraph.append(line.strip())
     flush()
@@ -380,7 +388,7 @@ def extract_text(text: str, *, source: str, fallback_title: str) -> Extracted:
     title = fallback_title
     if paragraphs and len(paragraphs[0]) <= 120 and len(paragraphs) > 1:
         title = paragraphs.pop(0)
-    return _from_text([Piece(BlockKind.PARAGRAPH, (Span(p),)) for p in paragraphs], title, source)
+    return _from_text([Piece(BlockKind.PARAGRAPH, (TextSpan(p),)) for p in paragraphs], title, source)
 
 
 def _from_text(pieces: list[Piece], title: str, source: str) -> Extracted:
@@ -389,19 +397,19 @@ def _from_text(pieces: list[Piece], title: str, source: str) -> Extracted:
     return Extracted(title=clean(title), author=None, published=None, url=None, lang=None, pieces=tuple(pieces))
 
 
-def _md_spans(text: str, notes: dict[str, int]) -> tuple[Span, ...]:
-    out: list[Span] = []
+def _md_spans(text: str, notes: dict[str, int]) -> tuple[TextSpan, ...]:
+    out: list[TextSpan] = []
     position = 0
     for found in _MD_INLINE.finditer(text):
-        out.append(Span(text[position : found.start()]))
-        if found.group("strong"):
-            out.append(Span(found.group("strong"), "strong"))
+        out.append(TextSpan(text[position : found.start()]))
+        if found.group(SpanKind.STRONG):
+            out.append(TextSpan(found.group(SpanKind.STRONG), SpanKind.STRONG))
         elif found.group("em") or found.group("em2"):
-            out.append(Span(found.group("em") or found.group("em2"), "emphasis"))
+            out.append(TextSpan(found.group("em") or found.group("em2"), SpanKind.EMPHASIS))
         elif found.group("ref"):
-            out.append(Span(str(notes.setdefault(found.group("ref"), len(notes) + 1)), "footnote_ref"))
+            out.append(TextSpan(str(notes.setdefault(found.group("ref"), len(notes) + 1)), SpanKind.FOOTNOTE_REF))
         else:
-            out.append(Span(found.group("label"), "link", found.group("url")))
+            out.append(TextSpan(found.group("label"), SpanKind.LINK, found.group("url")))
         position = found.end()
-    out.append(Span(text[position:]))
+    out.append(TextSpan(text[position:]))
     return tuple(s for s in out if s.text)

@@ -210,6 +210,8 @@ class Writer:
         done = 0
         self._progress(done, total)
         brief_task = asyncio.create_task(self._brief(title, original, target_lang, audiences))
+        # When the translation fails first, its error is the one reported; the brief's is dropped.
+        brief_task.add_done_callback(lambda task: task.cancelled() or task.exception())
         translated: dict[str, str] = {}
         glossary: dict[str, str] = {}
         wave = max(1, self.model.config.concurrency)

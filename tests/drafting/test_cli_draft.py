@@ -39,9 +39,11 @@ def test_a_link_becomes_one_draft_that_holds_the_original(cli: Atou, site: Site)
     assert again.exit_code == 0 and "Already drafted: field-notes-on-slow-gardens" in again.stdout
     assert len(drafts(cli)) == 1
     original = json.loads(cli("show", draft["id"], "--json", "--part", "original").stdout)["original"]
-    texts = [block["text"] for block in original]
-    assert "1. Cardboard, laid flat to starve the grass below." in texts
-    assert "[2] We counted. It was not a long count." in texts
+    assert {"kind": "list_item", "text": "Cardboard, laid flat to starve the grass below.", "number": 1} in original
+    assert {"kind": "footnote", "text": "We counted. It was not a long count.", "number": 2} in original
+    assert {"kind": "heading", "text": "The three layers", "level": 3} in original
+    first = original[0]
+    assert first["spans"][-1] == {"kind": "footnote_ref", "text": "1"}
     assert cli("articles", "--json").stdout.strip() == "[]"  # a draft is not in the queue
 
 

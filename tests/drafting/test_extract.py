@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from bot.drafting.extract import extract_html, extract_markdown, extract_text
 from bot.drafting.problem import SourceProblem
-from bot.model import BlockKind
+from bot.model import BlockKind, SpanKind
 from tests.drafting.site import FURNITURE_ONLY, HERE
 
 FURNITURE = ["Home", "Subscribe now", "cookies", "Related articles", "compost myths", "All rights reserved", "Privacy"]
@@ -44,10 +44,15 @@ def test_the_english_page_keeps_its_structure_and_drops_furniture() -> None:
         (1, "The phrase comes from a grower who asked not to be named."),
         (2, "We counted. It was not a long count."),
     ]
-    refs = [s.text for p in pieces for s in p.spans if s.kind == "footnote_ref"]
+    refs = [s.text for p in pieces for s in p.spans if s.kind is SpanKind.FOOTNOTE_REF]
     assert refs == ["1", "2"]
-    styles = {(s.kind, s.text, s.target) for p in pieces for s in p.spans if s.kind in ("emphasis", "link")}
-    assert styles == {("emphasis", "weeds", None), ("link", "those visits", "https://example.org/plots")}
+    styles = {(s.kind, s.text, s.target) for p in pieces for s in p.spans if s.kind is not SpanKind.TEXT}
+    assert styles == {
+        (SpanKind.EMPHASIS, "weeds", None),
+        (SpanKind.LINK, "those visits", "https://example.org/plots"),
+        (SpanKind.FOOTNOTE_REF, "1", None),
+        (SpanKind.FOOTNOTE_REF, "2", None),
+    }
     assert sum(1 for p in pieces if p.kind is BlockKind.PARAGRAPH) == 6
     text = " ".join(p.text for p in pieces)
     for furniture in FURNITURE:
@@ -62,7 +67,7 @@ def test_the_chinese_page_keeps_its_structure_and_drops_furniture() -> None:
     assert [p.number for p in got.pieces if p.kind is BlockKind.LIST_ITEM] == [1, 2, 3]
     assert [p.text for p in got.pieces if p.kind is BlockKind.FOOTNOTE] == ["据老板回忆，茶馆最早开在一九八六年的秋天。"]
     assert [p.text for p in got.pieces if p.kind is BlockKind.IMAGE_CAPTION] == ["茶馆里的煤炉，已经用了二十多年。"]
-    assert ("strong", "三块钱一碗茶") in {(s.kind, s.text) for p in got.pieces for s in p.spans}
+    assert (SpanKind.STRONG, "三块钱一碗茶") in {(s.kind, s.text) for p in got.pieces for s in p.spans}
     text = " ".join(p.text for p in got.pieces)
     for furniture in ZH_FURNITURE:
         assert furniture not in text
