@@ -1,8 +1,7 @@
 """The adapter protocol: neutral events in, neutral actions out.
 
 Adapters turn platform objects into these events and implement `Platform`; the core
-never reads a platform field. Every event exposes getters so handlers do not care which
-concrete event they got.
+never reads a platform field.
 """
 
 from __future__ import annotations
@@ -65,9 +64,6 @@ class Event:
     at: datetime
     respond: Responder = field(default=_no_response, compare=False, repr=False)
 
-    def get_chat(self) -> ChatRef:
-        return self.chat
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MessageEvent(Event):
@@ -77,9 +73,6 @@ class MessageEvent(Event):
     message_id: str
     text: str
     reply_to: str | None = None
-
-    def get_author(self) -> Member:
-        return self.author
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -103,9 +96,6 @@ class CommandEvent(Event):
     message_id: str | None = None
     mentions: tuple[Member, ...] = ()  # members the command names (e.g. /persona NAME @member), in order
 
-    def get_author(self) -> Member:
-        return self.author
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ButtonEvent(Event):
@@ -114,9 +104,6 @@ class ButtonEvent(Event):
     author: Member
     action: Action
     message_id: str | None = None
-
-    def get_author(self) -> Member:
-        return self.author
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -19,7 +19,6 @@ from bot.render.text_formatter import TextFormatter, button_payload, styled_for
 
 MAX_LENGTH = 4096
 MAX_ENTITIES = 100
-MAX_CALLBACK_BYTES = 64
 MAX_ROW_BUTTONS = 8
 MAX_BUTTONS = 100
 PARSE_MODE = "HTML"

@@ -11,7 +11,6 @@ chat and brings the same button there. Telegram wants every press answered exact
 from __future__ import annotations
 
 import logging
-import re
 from typing import TYPE_CHECKING, Any
 
 from telegram import CallbackQuery
@@ -28,7 +27,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_ALERT = 200  # characters Telegram shows in a callback answer
-PAGE_LABEL = re.compile(r"\s*\d+\s*/\s*\d+\s*")
 
 
 def fits_alert(doc: Document) -> bool:
@@ -42,7 +40,7 @@ def reading_action(doc: Document) -> Action | None:
     """The button action that brings `doc` again, when it is a page of a text: its own page."""
     pages = [b for row in doc.buttons for b in row if b.action is not None and b.action.kind == ActionKind.PAGE]
     for button in pages:
-        if PAGE_LABEL.fullmatch(button.label):  # the "n/m" button stands for the page shown
+        if button.current:
             return button.action
     if pages and pages[0].action is not None:
         first = pages[0].action

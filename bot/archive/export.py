@@ -17,12 +17,6 @@ from bot.archive.model import Archive
 from bot.archive.select import Filters, select_archive
 
 ARCHIVE_FORMATS: tuple[str, ...] = ("md", "json", "csv", "html")
-MEDIA_TYPES: dict[str, str] = {
-    "md": "text/markdown; charset=utf-8",
-    "json": "application/json",
-    "csv": "text/csv; charset=utf-8",
-    "html": "text/html; charset=utf-8",
-}
 
 
 class UnknownFormat(ValueError):

@@ -97,9 +97,13 @@ def decode_action(data: str) -> Action | None:
 
 @dataclass(frozen=True, slots=True)
 class Button:
+    """A button under a message. `current`: it stands for what the message shows (the "n/m" button of
+    the page shown), so an adapter can bring the same view elsewhere without reading labels."""
+
     label: str
     action: Action | None = None
     url: str | None = None
+    current: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -330,7 +330,7 @@ def pager_buttons(article_id: str, part: Part, number: int, total: int) -> tuple
         return ()
 
     def to(page: int, label: str) -> Button:
-        return Button(label, Action(ActionKind.PAGE, article_id, part.value, page))
+        return Button(label, Action(ActionKind.PAGE, article_id, part.value, page), current=page == number)
 
     row = [to(number - 1, PREVIOUS)] if number > 1 else []
     row.append(to(number, f"{number}/{total}"))

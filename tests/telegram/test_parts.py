@@ -135,7 +135,7 @@ def test_a_private_page_becomes_its_heading_and_a_link_to_the_same_page() -> Non
         buttons=(
             (
                 Button("◀", Action("page", "a1", "bilingual", 1)),
-                Button("2/9", Action("page", "a1", "bilingual", 2)),
+                Button("2/9", Action("page", "a1", "bilingual", 2), current=True),
                 Button("▶", Action("page", "a1", "bilingual", 3)),
             ),
         ),
