@@ -23,6 +23,7 @@ from adapters.console.format import ConsoleFormatter
 from bot.protocol import (
     BotAdded,
     ButtonEvent,
+    ChatGone,
     ChatRef,
     CommandEvent,
     DeleteEvent,
@@ -200,15 +201,18 @@ class ConsoleAdapter:
     # Platform ------------------------------------------------------------------------------
 
     async def send(self, chat: ChatRef, doc: Document, *, reply_to: str | None = None) -> list[str]:
+        self._check(chat)
         return [str(n) for n in self._post(doc, "")]
 
     async def edit(self, chat: ChatRef, message_id: str, doc: Document) -> None:
+        self._check(chat)
         self._show(int(message_id), doc, "", edited=True)
 
     async def open_thread(self, chat: ChatRef, title: str, from_message: str | None) -> ChatRef | None:
         return None  # one flat chat: prompts and replies stay in it
 
     async def send_file(self, chat: ChatRef, filename: str, data: bytes, caption: str) -> str:
+        self._check(chat)
         self.files.mkdir(parents=True, exist_ok=True)
         path = self.files / Path(filename).name
         path.write_bytes(data)
@@ -218,6 +222,10 @@ class ConsoleAdapter:
 
     async def is_admin(self, chat: ChatRef, member: Member) -> bool:
         return self.admin is not None and member.id == self.admin
+
+    def _check(self, chat: ChatRef) -> None:
+        if chat.main() != self.chat:
+            raise ChatGone(f"the console has only the chat {self.chat.key}, not {chat.key}")
 
     # Output ----------------------------------------------------------------------------------
 
