@@ -4,7 +4,8 @@ The composition root creates one `Health`, starts it with the process, tells it 
 connect and disconnect, and hands it the `Leadership`. It then:
 
 - answers `GET /healthz` on ATOU_HEALTH_LISTEN:ATOU_HEALTH_PORT with a JSON report, status 200 when
-  the database took the last heartbeat and every adapter is connected, else 503 (a standby that does
+  the database took the last heartbeat (and a SQLite file is still the one opened) and every adapter
+  is connected, else 503 (a standby that does
   not lead is healthy: it is ready to take over; an adapter whose platform cannot be reached yet is
   listed under "connecting");
 - answers `GET /metrics` with the Prometheus text of `bot.observability.metrics`;
@@ -117,7 +118,11 @@ class Health:
 
     def report(self) -> dict[str, Any]:
         """The /healthz body; `status` is "ok" when the process can do its work."""
-        database_ok = self._db_ok is True
+        from storage.sqlite_file import file_problem
+
+        # Checked on every request: a SQLite file deleted or replaced shows at once, not at the next beat.
+        file_gone = file_problem(self.engine)
+        database_ok = self._db_ok is True and file_gone is None
         adapters = metrics.adapter_states()
         adapters_ok = all(adapters.values())
         return {
@@ -130,7 +135,7 @@ class Health:
             "database": {
                 "ok": database_ok,
                 "checked_at": self._db_checked_at.isoformat(timespec="seconds") if self._db_checked_at else None,
-                "error": self._db_error,
+                "error": file_gone or self._db_error,
             },
             "adapters": adapters,
             # Adapters whose platform could not be reached yet at start: tried again with backoff.

@@ -16,6 +16,8 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from storage import sqlite_file
+
 if TYPE_CHECKING:
     from alembic.config import Config
 
@@ -115,9 +117,12 @@ def make_engine(url: str) -> Engine:
             ) from None
 
     database = sa_url.database or ""
-    if database and database != ":memory:" and not database.startswith("file:"):
+    on_disk = bool(database) and database != ":memory:" and not database.startswith("file:")
+    if on_disk:
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(sa_url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
+    if on_disk:  # first: no transaction may begin on a file that is no longer the one opened
+        sqlite_file.guard(engine, Path(database).expanduser().absolute())
     event.listen(engine, "connect", _sqlite_on_connect)
     event.listen(engine, "begin", _sqlite_on_begin)
     return engine
