@@ -13,6 +13,7 @@ from bot.config import Settings
 from storage.db import make_engine, upgrade
 from storage.unit_of_work import SqlUnitOfWorkFactory
 from tests.engine import adapter_module
+from tests.waiting import eventually
 
 MODULES = ("tests.engine.adapter_module",)
 
@@ -39,12 +40,9 @@ async def test_configured_adapters_start_in_one_loop_with_the_scheduler_and_stop
     stop = asyncio.Event()
     adapter_module.started.clear()
     running = asyncio.create_task(run(settings, stop=stop, modules=MODULES))
-    for _ in range(200):
-        if adapter_module.started:
-            break
-        await asyncio.sleep(0.05)
+    await eventually(lambda: adapter_module.started)
     [adapter] = adapter_module.started
-    await asyncio.sleep(0.2)  # the scheduler's first sweep runs at once
+    await eventually(adapter.texts)  # the greeting of the new group
     assert adapter.running
     with SqlUnitOfWorkFactory(db)() as uow:
         [group] = uow.groups.list()

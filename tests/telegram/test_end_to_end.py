@@ -4,7 +4,7 @@ HTTP in front of it, and the Bot API fake playing Telegram and its members."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -18,7 +18,7 @@ from bot.app import run
 from bot.bootstrap import build_engine
 from bot.config import Settings
 from bot.model import Article, BilingualPair, Block, BlockKind, Brief, KeyPoint, RelevanceNote
-from bot.protocol import ChatRef
+from bot.protocol import ChatRef, InboundEvent
 from bot.services import groups as group_service
 from bot.services.domain import Group
 from bot.services.engine import Engine
@@ -28,6 +28,7 @@ from storage.db import make_engine, upgrade
 from storage.discussions import load_archive
 from storage.unit_of_work import SqlUnitOfWorkFactory
 from tests.telegram.fake_bot_api import AdminRights, Call, FakeBotApi, FakeChat, FakeUser
+from tests.waiting import eventually
 
 PROMPTS = ("What would change your mind?", "Who gains the most?", "What should we try next?")
 START = datetime(2026, 6, 1, 6, 0, tzinfo=UTC)  # 14:00 in Shanghai; the default post time is 08:00 there
@@ -73,6 +74,7 @@ class World:
     engine: Engine
     db: Database
     clock: Clock
+    handled: list[InboundEvent]  # every event the engine has finished handling, in order
 
     def find(self, chat: FakeChat) -> Group | None:
         with SqlUnitOfWorkFactory(self.db)() as uow:
@@ -96,17 +98,6 @@ class World:
         await self.engine.sweep()
 
 
-async def eventually(check: Callable[[], Any], within: float = 10.0) -> Any:
-    deadline = asyncio.get_running_loop().time() + within
-    while True:
-        result = check()
-        if result:
-            return result
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("the expected state was not reached in time")
-        await asyncio.sleep(0.01)
-
-
 @pytest.fixture
 async def world(fake: FakeBotApi, sqlite_url: str) -> AsyncIterator[World]:
     db = make_engine(sqlite_url)
@@ -115,9 +106,15 @@ async def world(fake: FakeBotApi, sqlite_url: str) -> AsyncIterator[World]:
     clock = Clock(START)
     settings = Settings(_env_file=None, database_url=sqlite_url)  # type: ignore[call-arg]
     engine = build_engine(settings, db, clock=clock)
+    handled: list[InboundEvent] = []
+
+    async def handle(event: InboundEvent) -> None:
+        await engine.handle(event)
+        handled.append(event)
+
     adapter = TelegramAdapter(
         fake.token,
-        engine.handle,
+        handle,
         api_url=fake.base_url,
         limits=PacingLimits.telegram(scale=100),
         poll_timeout=1,
@@ -126,7 +123,7 @@ async def world(fake: FakeBotApi, sqlite_url: str) -> AsyncIterator[World]:
     )
     engine.register_platform(adapter)
     await adapter.start()
-    yield World(fake, adapter, engine, db, clock)
+    yield World(fake, adapter, engine, db, clock, handled)
     await adapter.stop()
     await engine.close()
     db.dispose()
@@ -222,9 +219,12 @@ async def test_replies_to_prompts_and_their_edits_are_archived(world: World) -> 
     first = fake.post(group, ann, "Prices, mostly", reply_to=prompts[0]["message_id"])
     fake.post(group, bo, "Nobody, really", reply_to=prompts[1]["message_id"])
     fake.post(group, bo, "I agree with Ann", reply_to=first["message_id"])  # a reply to a reply
-    fake.post(group, ann, "just chatting, not a reply")  # seen, but belongs to no discussion
-    replies = await eventually(lambda: _replies(world, 3))
-    await asyncio.sleep(0.2)
+    chatter = fake.post(group, ann, "just chatting, not a reply")  # seen, but belongs to no discussion
+    await eventually(lambda: _replies(world, 3))
+    await eventually(
+        lambda: any(getattr(e, "message_id", None) == str(chatter["message_id"]) for e in world.handled)
+    )
+    await world.engine.discussions.recorder.drain()  # whatever the chatter might have added is written
     replies = _replies(world, 3) or []
     prompt_of = {r.text: r.prompt for r in replies}
     assert prompt_of == {"Prices, mostly": 0, "Nobody, really": 1, "I agree with Ann": 0}
