@@ -14,7 +14,8 @@ import time
 import discord
 import simcord
 
-from adapters.discord.adapter import DiscordAdapter, gateway_intents
+from adapters.discord.adapter import DiscordAdapter
+from adapters.discord.client import gateway_intents
 from bot.config import Settings
 from bot.protocol import ChatRef, InboundEvent
 from bot.render.document import text_document

@@ -9,7 +9,8 @@ import pytest
 import simcord
 
 from adapters import discord as discord_adapter
-from adapters.discord.adapter import AtouClient, AtouShardedClient, DiscordAdapter, gateway_intents
+from adapters.discord.adapter import DiscordAdapter
+from adapters.discord.client import AtouClient, AtouShardedClient, gateway_intents
 from bot.protocol import AdapterContext, MessageEvent
 from tests.discord.support import Recorder, make_settings
 

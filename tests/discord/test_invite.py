@@ -6,7 +6,7 @@ from pathlib import Path
 
 import discord
 
-from adapters.discord.adapter import INVITE_PERMISSIONS, INVITE_SCOPES
+from adapters.discord.client import INVITE_PERMISSIONS, INVITE_SCOPES
 from bot.protocol import ChatRef, MessageEvent
 from bot.render.document import text_document
 from tests.discord.support import Recorder
