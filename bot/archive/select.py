@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from operator import attrgetter
 
 from bot.archive.model import Archive, ArchivedDiscussion, ArchivedReply
+from bot.archive.neutral import neutral_name, neutral_text
 
 # What an @mention of a member who opted out becomes: they never appear, not even as a name in others' text.
 REDACTED_MENTION = "@someone"
@@ -197,18 +198,22 @@ def select_archive(archive: Archive, filters: Filters = Filters()) -> Archive:
                 reply.author_name.casefold(),
             ):
                 continue
-            author_key, author_name = reply.author_key, reply.author_name
+            author_key, author_name = reply.author_key, neutral_name(reply.author_name)
             if pseudonyms is not None:
                 # The author is numbered before anyone they mention: numbers follow first appearance.
                 author_key = author_name = pseudonyms.by_key.get(author_key) or pseudonyms.for_key(author_key)
             text = reply.text
             if has_mentions and "@" in text:
                 text = mentions.sub(text, mentioned)
+            text = neutral_text(text)
             history = reply.history
-            if history and has_mentions:
-                history = tuple(clean(old) for old in history)
+            if history:
+                history = tuple(neutral_text(clean(old)) for old in history)
+                if history == reply.history:
+                    history = reply.history
             if (
                 author_key is reply.author_key
+                and author_name is reply.author_name
                 and text is reply.text
                 and at is reply.at
                 and history is reply.history
@@ -230,5 +235,7 @@ def select_archive(archive: Archive, filters: Filters = Filters()) -> Archive:
                     False,
                 )
             )
-        discussions.append(replace(discussion, replies=tuple(replies)))
+        discussions.append(
+            replace(discussion, replies=tuple(replies), group_title=neutral_name(discussion.group_title))
+        )
     return Archive(article=archive.article, discussions=tuple(discussions))

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jinja2
@@ -258,14 +259,30 @@ def create_app(
     routes = [
         Route("/", index_page, methods=["GET"]),
         Route("/a/{article_id}", article_page, methods=["GET"]),
+        Route("/a/{article_id}/", without_slash, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
+        Route("/healthz/", without_slash, methods=["GET"]),
         Mount(
             "/static", StaticFiles(packages=[("bot.web", "static"), ("bot.archive", "static")]), name="static"
         ),
     ]
     app = Starlette(routes=routes, exception_handlers={HTTPException: http_error})
+    # Starlette's own slash redirect builds an absolute URL from the Host header (which the client
+    # chooses) and carries the signed query there; `without_slash` stays relative instead.
+    app.router.redirect_slashes = False
     # Outermost, so that even the plain 500 page of an unexpected error carries the headers.
     return SecurityHeaders(app)
+
+
+async def without_slash(request: Request) -> Response:
+    """`…/name/` → `…/name`, by a relative Location (`../name?query`): it resolves against the address
+    the browser used, so it works under any path prefix, and neither the Host header nor anything
+    else in the request can send the signed query to another site."""
+    name = request.url.path.rstrip("/").rsplit("/", 1)[-1]
+    target = f"../{quote(name, safe='')}"
+    if request.url.query:
+        target += f"?{request.url.query}"
+    return Response(status_code=308, headers={"Location": target, "Cache-Control": "no-store"})
 
 
 def _json(body: dict[str, Any], status: int) -> Response:

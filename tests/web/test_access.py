@@ -269,3 +269,23 @@ def test_the_private_index_names_no_article(http: httpx.Client) -> None:
     assert_secure(response)
     assert "AI 研发自动化的边界" not in response.text and "a/ai-rd" not in response.text
     assert "links the bot sends" in response.text
+
+
+def test_a_trailing_slash_redirects_relatively_and_keeps_the_signed_query_on_this_site(
+    http: httpx.Client, link: Link
+) -> None:
+    signed = with_params(link("ai-rd"))
+    path, query = signed.split("?", 1)
+    response = http.get(f"{path}/?{query}", headers={"Host": "attacker.example"}, follow_redirects=False)
+    assert response.status_code == 308
+    assert response.headers["Location"] == f"../ai-rd?{query}"  # relative: no host, no scheme
+    followed = http.get(f"{path}/?{query}", follow_redirects=True)
+    assert followed.status_code == 200 and TG_REPLY in followed.text
+    assert str(followed.url).endswith(signed)
+    assert http.get("/healthz/", follow_redirects=False).headers["Location"] == "../healthz"
+
+
+def test_names_on_the_page_are_isolated_from_the_text_around_them(http: httpx.Client, link: Link) -> None:
+    html = http.get(with_params(link("ai-rd"))).text
+    names = [a for t, a in Elements(html).found if t == "bdi"]
+    assert names and '<bdi class="author">Alice</bdi>' in html
