@@ -32,8 +32,28 @@ class SystemClock:
 Liveness = Callable[[datetime], Mapping[str, datetime]]
 
 
+class DuplicateArticle(Exception):
+    """An article with this id is already stored (or appears twice in one import)."""
+
+    def __init__(self, article_id: str, *, in_batch: bool = False) -> None:
+        self.article_id = article_id
+        self.in_batch = in_batch
+        if in_batch:
+            message = f"article id {article_id!r} appears more than once in this import"
+        else:
+            message = f"an article with id {article_id!r} is already stored; replace it to import it again"
+        super().__init__(message)
+
+
 class ArticleSource(Protocol):
     """The editorial queue and the articles in it (`storage.articles.ArticleStore`)."""
+
+    def add(self, article: Article, *, replace: bool = False) -> None:
+        """Store an article at the end of the queue; with `replace`, overwrite the one with its id in place.
+
+        Raises `DuplicateArticle` when the id is taken and `replace` is not given.
+        """
+        ...
 
     def queue_ids(self) -> list[str]: ...
 

@@ -86,6 +86,22 @@ class DeleteEvent(Event):
     message_id: str
 
 
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file that came with a command (a Telegram document the command is the caption of or replies
+    to, a Discord attachment option), not downloaded yet: the core looks at its size first.
+
+    `size`: bytes, as the platform reports them; `max_size`: the most the platform lets a bot download,
+    if it limits that (Telegram's getFile: 20 MB); `fetch()` downloads it, raising `PlatformError`
+    when the platform will not hand it out.
+    """
+
+    filename: str
+    size: int
+    fetch: Callable[[], Awaitable[bytes]] = field(compare=False, repr=False)
+    max_size: int | None = None
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CommandEvent(Event):
     """`/name args…`; `name` is lowercase without the slash or a bot suffix."""
@@ -95,6 +111,7 @@ class CommandEvent(Event):
     args: tuple[str, ...] = ()
     message_id: str | None = None
     mentions: tuple[Member, ...] = ()  # members the command names (e.g. /persona NAME @member), in order
+    attachment: Attachment | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from bot.model import Article
+from bot.ports import DuplicateArticle as DuplicateArticle  # refused here, named where the core sees it
 
 # Held for the length of a transaction on PostgreSQL while the queue is renumbered or extended, so
 # concurrent imports and moves keep positions dense and distinct. (SQLite transactions already
@@ -50,19 +51,6 @@ class ArticleSummary:
     position: int
     source_url: str | None
     imported_at: datetime
-
-
-class DuplicateArticle(Exception):
-    """An article with this id is already stored (or appears twice in one import)."""
-
-    def __init__(self, article_id: str, *, in_batch: bool = False) -> None:
-        self.article_id = article_id
-        self.in_batch = in_batch
-        if in_batch:
-            message = f"article id {article_id!r} appears more than once in this import"
-        else:
-            message = f"an article with id {article_id!r} is already stored; replace it to import it again"
-        super().__init__(message)
 
 
 class UnknownArticle(LookupError):

@@ -227,11 +227,12 @@ class AtouClient(discord.Client):
         name: str,
         args: Sequence[str],
         mentions: Sequence[discord.abc.User],
+        attachment: discord.Attachment | None = None,
     ) -> None:
         command = catalog.find(name)
         await self._run_interaction(
             interaction,
-            lambda reply: events.command_event(interaction, name, args, mentions, reply),
+            lambda reply: events.command_event(interaction, name, args, mentions, reply, attachment),
             private=command is not None and command.private,
         )
 

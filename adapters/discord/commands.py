@@ -24,7 +24,8 @@ from bot.services import catalog
 from bot.services.catalog import ArgKind
 
 CommandRunner = Callable[
-    [discord.Interaction, str, Sequence[str], Sequence[discord.abc.User]], Awaitable[None]
+    [discord.Interaction, str, Sequence[str], Sequence[discord.abc.User], discord.Attachment | None],
+    Awaitable[None],
 ]
 
 ADMIN_PERMISSIONS = discord.Permissions(manage_guild=True)
@@ -69,6 +70,8 @@ def _annotation(arg: catalog.Arg) -> Any:
         return app_commands.Range[int, low, high]
     if arg.kind is ArgKind.MEMBER:
         return discord.Member
+    if arg.kind is ArgKind.FILE:
+        return discord.Attachment
     return str
 
 
@@ -95,16 +98,19 @@ def slash_command(command: catalog.Command, run: CommandRunner) -> app_commands.
     async def callback(interaction: discord.Interaction, **options: Any) -> None:
         given: dict[str, str] = {}
         mentions: list[discord.abc.User] = []
+        attachment: discord.Attachment | None = None
         for arg in command.args:
             value = options.get(arg.name)
             if value is None:
                 continue
-            if isinstance(value, discord.abc.User):
+            if isinstance(value, discord.Attachment):
+                attachment = value  # a file is the event's attachment, never an argument
+            elif isinstance(value, discord.abc.User):
                 given[arg.name] = f"@{value.display_name}"
                 mentions.append(value)
             else:
                 given[arg.name] = str(value)
-        await run(interaction, command.name, catalog.positional(command, given), mentions)
+        await run(interaction, command.name, catalog.positional(command, given), mentions, attachment)
 
     callback.__signature__ = _signature(command)  # type: ignore[attr-defined]
     described = app_commands.describe(**{arg.name: arg.help for arg in command.args})(callback)

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import discord
 
 from bot.protocol import (
+    Attachment,
     ButtonEvent,
     ChatRef,
     CommandEvent,
@@ -18,6 +19,7 @@ from bot.protocol import (
     EditEvent,
     Member,
     MessageEvent,
+    PlatformError,
     Responder,
 )
 from bot.render.document import Action
@@ -112,6 +114,7 @@ def command_event(
     args: Sequence[str],
     mentions: Sequence[discord.abc.User],
     respond: Responder,
+    attachment: discord.Attachment | None = None,
 ) -> CommandEvent:
     return CommandEvent(
         chat=chat_of(interaction.channel),
@@ -121,7 +124,21 @@ def command_event(
         name=name,
         args=tuple(args),
         mentions=tuple(member_of(user) for user in mentions),
+        attachment=None if attachment is None else attachment_of(attachment),
     )
+
+
+def attachment_of(attachment: discord.Attachment) -> Attachment:
+    """A file given to a command's attachment option: its size as Discord reports it, downloaded only
+    when the core asks (`Attachment.read`, from Discord's CDN)."""
+
+    async def fetch() -> bytes:
+        try:
+            return await attachment.read()
+        except discord.HTTPException as exc:
+            raise PlatformError(f"Discord answered {exc.status}: {exc.text or exc}") from exc
+
+    return Attachment(attachment.filename, attachment.size, fetch)
 
 
 def button_event(interaction: discord.Interaction, action: Action, respond: Responder) -> ButtonEvent:

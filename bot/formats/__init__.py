@@ -14,7 +14,7 @@ from pathlib import Path
 from bot.formats.problem import ImportProblem
 from bot.model import Article
 
-__all__ = ["DEFAULT_MAX_BYTES", "ImportProblem", "load_file", "load_text"]
+__all__ = ["DEFAULT_MAX_BYTES", "ImportProblem", "load_bytes", "load_file", "load_text"]
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024  # 5 MiB: a long article with its translation is well under 1 MiB.
 
@@ -25,14 +25,19 @@ def load_file(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Article:
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            raise ImportProblem(name, "file", f"{size:,} bytes is over the import cap of {_size(max_bytes)}")
+            raise ImportProblem(name, "file", f"{size:,} bytes is over the import cap of {size_text(max_bytes)}")
         with path.open("rb") as handle:
             data = handle.read(max_bytes + 1)
     except OSError as error:
         raise ImportProblem(name, "file", f"cannot be read: {error.strerror or error}") from None
-    if len(data) > max_bytes:  # it grew after the stat
-        raise ImportProblem(name, "file", f"over the import cap of {_size(max_bytes)}")
-    return load_text(decode(data, name), source_name=name)
+    return load_bytes(data, source_name=name, max_bytes=max_bytes)
+
+
+def load_bytes(data: bytes, *, source_name: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Article:
+    """Read one article from a file's bytes (a file on disk, or one sent to the bot in chat)."""
+    if len(data) > max_bytes:  # a file that grew after its size was taken
+        raise ImportProblem(source_name, "file", f"over the import cap of {size_text(max_bytes)}")
+    return load_text(decode(data, source_name), source_name=source_name)
 
 
 def load_text(text: str, *, source_name: str) -> Article:
@@ -101,5 +106,6 @@ def _looks_gb(data: bytes) -> bool:
     return bool(wide) and cjk >= 0.9 * len(wide)
 
 
-def _size(n: int) -> str:
+def size_text(n: int) -> str:
+    """A byte count as people read it: `5 MiB (5,242,880 bytes)`, or `1,234 bytes`."""
     return f"{n / 1024 / 1024:g} MiB ({n:,} bytes)" if n >= 1024 * 1024 else f"{n:,} bytes"

@@ -27,6 +27,10 @@ class ArgKind(StrEnum):
     CHOICE = "choice"  # one of `choices`
     TIMEZONE = "timezone"  # an IANA timezone name (completed as it is typed where the platform can)
     MEMBER = "member"  # a member of the chat, given to the core as "@name" plus a mention
+    # A file sent with the command: never among the arguments, it reaches the core as the event's
+    # `attachment` (Discord: an attachment option; Telegram: the document captioned with the command,
+    # or the one the command replies to).
+    FILE = "file"
 
 
 class AdminAction(StrEnum):
@@ -165,6 +169,21 @@ COMMANDS: tuple[Command, ...] = (
         (
             Arg("name", "NAME", N_("Audience name as the brief shows it"), required=True),
             Arg("member", "@member", N_("The member to mention"), ArgKind.MEMBER, required=True),
+        ),
+        admin=True,
+    ),
+    Command(
+        "import",
+        N_("import an article from a file sent with the command: a page copy, .md or .json"),
+        (
+            Arg("file", "FILE", N_("The article file"), ArgKind.FILE, required=True),
+            Arg(
+                "replace",
+                "replace",
+                N_("replace: overwrite the stored article with the same id"),
+                ArgKind.CHOICE,
+                choices=("replace",),
+            ),
         ),
         admin=True,
     ),

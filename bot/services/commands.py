@@ -16,7 +16,7 @@ from bot.scheduling.schedule import (
     parse_date,
     schedule_from_args,
 )
-from bot.services import catalog, groups, messages
+from bot.services import catalog, file_import, groups, messages
 from bot.services.core import Core
 from bot.services.discussions import Discussions
 from bot.services.domain import Group, UserError, author_key
@@ -249,6 +249,10 @@ class Commands:
             await event.respond(messages.persona_removed_doc(group.lang, name))
         else:
             await event.respond(messages.persona_set_doc(group.lang, name, member.display_name))
+
+    async def _admin_import(self, event: CommandEvent, group: Group) -> None:
+        done = await file_import.import_attachment(self.core, event.attachment, event.args)
+        await event.respond(messages.imported_doc(group.lang, done.article, done.position, replaced=done.replaced))
 
     async def _admin_lang(self, event: CommandEvent, group: Group) -> None:
         code = event.args[0] if event.args else ""

@@ -48,6 +48,7 @@ class EngineConfig:
     secret_key: str | None = None
     link_ttl: timedelta = timedelta(days=30)
     public_texts: bool = False
+    max_import_bytes: int = 5 * 1024 * 1024
 
     @classmethod
     def from_settings(cls, settings: Settings, *, instance_id: str | None = None) -> EngineConfig:
@@ -64,6 +65,7 @@ class EngineConfig:
             secret_key=secret or None,
             link_ttl=timedelta(days=settings.link_days),
             public_texts=settings.public_texts,
+            max_import_bytes=settings.max_import_bytes,
         )
 
 

@@ -369,5 +369,23 @@ def nothing_to_read_doc(lang: str) -> Document:
     return _say(lang, N_("There is no article yet: the operator imports them with `atou import FILE`."))
 
 
+def imported_doc(lang: str, article: Article, position: int, *, replaced: bool) -> Document:
+    if replaced:
+        return _say(
+            lang,
+            N_("Replaced {id}: {title}. It keeps its place in the queue ({position})."),
+            id=article.id,
+            title=article.title,
+            position=position,
+        )
+    return _say(
+        lang,
+        N_("Imported {id}: {title}. It is number {position} in the queue."),
+        id=article.id,
+        title=article.title,
+        position=position,
+    )
+
+
 def registered_doc(lang: str) -> Document:
     return _say(lang, N_("This chat is now set up for daily posts; /schedule sets when."))

@@ -38,6 +38,7 @@ OPTION_TYPES = {
     ArgKind.TIMEZONE: discord.AppCommandOptionType.string,
     ArgKind.INTEGER: discord.AppCommandOptionType.integer,
     ArgKind.MEMBER: discord.AppCommandOptionType.user,
+    ArgKind.FILE: discord.AppCommandOptionType.attachment,
 }
 
 

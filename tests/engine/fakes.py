@@ -18,6 +18,7 @@ from typing import Self
 from adapters.console.format import ConsoleFormatter
 from bot.archive.model import ArchivedDiscussion, ArchivedReply
 from bot.model import Article
+from bot.ports import DuplicateArticle
 from bot.protocol import ChatRef, Member
 from bot.render.document import Document
 from bot.services.domain import (
@@ -51,7 +52,12 @@ class FakeArticles:
         self.articles = {a.id: a for a in articles}
         self.order = [a.id for a in articles]
 
-    def add(self, article: Article) -> None:
+    def add(self, article: Article, *, replace: bool = False) -> None:
+        if article.id in self.articles and not replace:
+            raise DuplicateArticle(article.id)
+        if article.id in self.articles:
+            self.articles[article.id] = article
+            return
         self.articles[article.id] = article
         self.order.append(article.id)
 
