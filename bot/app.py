@@ -97,6 +97,8 @@ async def run_adapters(
     `schedule`: lead the scheduling of the adapters' platforms (post on schedule); `report_health`:
     serve /healthz and write this instance's heartbeat.
     """
+    from bot.drafting.polling import SCOPE as POLLING_SCOPE
+    from bot.drafting.polling import poll_while_leading
     from bot.health import Health
     from storage.leader import Leaders, leadership_for
 
@@ -140,6 +142,15 @@ async def run_adapters(
                 asyncio.create_task(lead(engine, leadership, adapter.name), name=f"atou-leader-{adapter.name}")
             )
 
+    # Feeds are polled by one instance among all, whatever platforms it runs.
+    sources_lead = leadership_for(settings.database_url, scope=POLLING_SCOPE) if schedule else None
+    if sources_lead is not None:
+        leader_tasks.append(
+            asyncio.create_task(
+                poll_while_leading(settings, boot.database, sources_lead), name="atou-leader-sources"
+            )
+        )
+
     connecting: list[asyncio.Task[None]] = []
     try:
         if health is not None:
@@ -151,6 +162,8 @@ async def run_adapters(
             task.cancel()
         await asyncio.gather(*connecting, return_exceptions=True)
         await _shut_down(engine, started, health, leaders, leader_tasks)
+        if sources_lead is not None:
+            await sources_lead.release()
     if failures:
         raise failures[0]
 
