@@ -12,6 +12,7 @@ from storage.drafts import DraftStore
 from storage.leader import Leadership
 from storage.sources import SourceStore
 from tests.drafting.site import Site
+from tests.waiting import eventually
 
 
 class Handover(Leadership):
@@ -31,20 +32,13 @@ class Handover(Leadership):
         self._lose()
 
 
-async def wait_for(condition: object, timeout: float = 20.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():  # type: ignore[operator]
-        assert asyncio.get_running_loop().time() < deadline, "timed out"
-        await asyncio.sleep(0.05)
-
-
 async def test_due_sources_are_polled_by_the_leader(site: Site, engine: sqlalchemy.Engine) -> None:
     SourceStore(engine).add(site.url("/feeds/rss.xml"), every_s=3600, lang=None)
     leadership = Handover()
     settings = Settings(fetch_allow=["127.0.0.1"], llm_base_url=None, llm_model=None)
     task = asyncio.create_task(poll_while_leading(settings, engine, leadership, every=0.1))
     try:
-        await wait_for(lambda: len(DraftStore(engine).listed()) == 2)
+        await eventually(lambda: len(DraftStore(engine).listed()) == 2, within=20)
         [source] = SourceStore(engine).listed()
         assert source.last_polled_at is not None and source.last_error is None
         await leadership.release()  # lost: polling stops
@@ -52,7 +46,7 @@ async def test_due_sources_are_polled_by_the_leader(site: Site, engine: sqlalche
         await asyncio.sleep(0.5)
         assert "/feeds/atom.xml" not in [path for path, _ in site.seen]
         leadership.turn.set()  # won back: polling goes on
-        await wait_for(lambda: "/feeds/atom.xml" in [path for path, _ in site.seen])
+        await eventually(lambda: "/feeds/atom.xml" in [path for path, _ in site.seen])
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
