@@ -1,75 +1,60 @@
-"""The Telegram adapter: the `Platform` the core sends through, and the lifecycle of the bot.
+"""The Telegram adapter: the lifecycle of the bot, and the `Platform` the core sends through.
 
 python-telegram-bot runs inside the shared asyncio loop, started and stopped by hand: initialize (getMe),
-the command menus, start, then polling (the default) or the webhook receiver; on stop the same in
-reverse, after the events in hand are handled. Updates become neutral events (`events.py`) handed to
-the core's `handle`, each in its own task so a slow command never holds up the replies of other
-members — up to `max_in_flight` at once; an edit waits for the message it edits, and a reply for the
-message it answers, when those are still being handled.
+the command menus (`commands.py`), start, then polling (the default) or the webhook receiver
+(`webhook.py`, each update claimed once across instances); on stop the same in reverse, after the
+events in hand are handled. Updates become neutral events (`events.py`) handed to the core in order
+where it matters (`inbound.py`).
 
 Outgoing messages are formatted by `TelegramFormatter`, paced to the flood limits (`pacing.py`) and
-sent with these guarantees: a 429 is waited out and the message sent again; network failures are
-retried with backoff; Telegram's refusals become the core's neutral errors (`errors.py`): the bot
-removed → ChatGone, a migrated group → ChatMoved, a closed or deleted topic → ThreadGone. Should
-Telegram ever refuse our markup or length, the message goes again as plain text, and that is logged
-as an error.
+sent through `botapi.py` (429s waited out, network failures retried, refused markup sent again as
+plain text); Telegram's refusals become the core's neutral errors (`errors.py`): the bot removed →
+ChatGone, a migrated group → ChatMoved, a closed or deleted topic → ThreadGone.
 """
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
-import functools
 import hashlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from telegram import (
-    CallbackQuery,
     ChatMember,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
     InputFile,
     LinkPreviewOptions,
-    Message,
-    ReplyParameters,
     Update,
 )
-from telegram.error import InvalidToken, RetryAfter, TelegramError
-from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.error import InvalidToken, TelegramError
+from telegram.ext import Application, ApplicationBuilder, TypeHandler
 
-from adapters.telegram import logsafe, menus
+from adapters.telegram import commands, logsafe
+from adapters.telegram.botapi import BotApi
 from adapters.telegram.errors import Kind, kind_of, neutral
-from adapters.telegram.events import PLATFORM, Me, convert
-from adapters.telegram.format import TelegramFormatter, TelegramMessage
-from adapters.telegram.pacing import Limits, Pacer, retry_seconds
-from adapters.telegram.plaintext import html_to_plain, plain_chunks
+from adapters.telegram.events import PLATFORM, Me
+from adapters.telegram.format import TelegramFormatter
+from adapters.telegram.inbound import Inbound
+from adapters.telegram.pacing import Limits, Pacer
 from adapters.telegram.refs import chat_id, is_private, thread_id
-from adapters.telegram.replies import ButtonReply, ChatReply
 from adapters.telegram.transport import AiohttpRequest
 from adapters.telegram.webhook import WebhookServer
 from bot.observability import metrics
 from bot.protocol import (
-    ButtonEvent,
     ChatAccess,
     ChatGone,
     ChatMoved,
     ChatRef,
-    EditEvent,
     EventHandler,
-    InboundEvent,
     Member,
-    MessageEvent,
     PlatformRefused,
     PlatformUnreachable,
     ThreadGone,
 )
 from bot.render.document import Document
-from bot.render.i18n import Lang, translator
 
 log = logging.getLogger(__name__)
 
@@ -105,35 +90,6 @@ class WebhookConfig:
 def derived_secret(token: str) -> str:
     """A webhook secret every instance of the bot derives alike from the token (when none is configured)."""
     return hashlib.sha256(b"atou webhook secret\0" + token.encode("utf-8")).hexdigest()
-
-
-def ui_lang(language_code: str | None, default: str) -> Lang:
-    """The UI language for a Telegram user's app language (`zh-hant`, `zh-tw`, `en-gb`, …)."""
-    code = (language_code or "").lower()
-    if code.startswith("zh"):
-        return Lang.ZH_HANT if any(t in code for t in ("hant", "tw", "hk", "mo")) else Lang.ZH_HANS
-    if code.startswith("en"):
-        return Lang.EN
-    try:
-        return Lang(default)
-    except ValueError:
-        return Lang.ZH_HANS
-
-
-def _markup(rows: list[list[dict[str, str]]] | None) -> InlineKeyboardMarkup | None:
-    if not rows:
-        return None
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(b["text"], url=b["url"])
-                if "url" in b
-                else InlineKeyboardButton(b["text"], callback_data=b["callback_data"])
-                for b in row
-            ]
-            for row in rows
-        ]
-    )
 
 
 class _TtlCache:
@@ -186,17 +142,12 @@ class TelegramAdapter:
         self.pacer = Pacer(limits)
         self.webhook = webhook
         self.default_lang = default_lang
-        self._handler = handler
         self._poll_timeout = poll_timeout
         self._api_host = urlsplit(api_url).netloc  # for messages: the URL itself carries the token
-        self._network_attempts = network_attempts
-        self._network_backoff = network_backoff
         self._set_menus = set_menus
-        self._admins = _TtlCache(admin_ttl)
-        self._chats = _TtlCache(admin_ttl)
-        self._slots = asyncio.Semaphore(max_in_flight)
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._handling: dict[tuple[str, str], asyncio.Task[None]] = {}
+        self.admins = _TtlCache(admin_ttl)  # (chat, member) → is an admin
+        self.chats = _TtlCache(admin_ttl)  # (chat, "access") → what the bot sees and may do there
+        self.inbound = Inbound(self, handler, max_in_flight=max_in_flight)
         self._server: WebhookServer | None = None
         self._me: Me | None = None
         self._reads_all = False
@@ -213,7 +164,10 @@ class TelegramAdapter:
         if webhook is not None:
             builder = builder.updater(None)
         self.application: Application[Any, Any, Any, Any, Any, Any] = builder.build()
-        self.application.add_handler(TypeHandler(Update, self._on_update))
+        self.application.add_handler(TypeHandler(Update, self.inbound.on_update))
+        self.api = BotApi(
+            self.application.bot, network_attempts=network_attempts, network_backoff=network_backoff
+        )
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -261,13 +215,13 @@ class TelegramAdapter:
                 self._me.username,
             )
         if self._set_menus:
-            await menus.set_menus(app.bot, self.default_lang)
+            await commands.set_menus(app.bot, self.default_lang)
         await app.start()
         if self.webhook is not None:
             hook = self.webhook
             self._server = WebhookServer(hook.listen, hook.port, hook.path, hook.secret, self._accept_webhook)
             await self._server.start()
-            await self._retrying(
+            await self.api.retrying(
                 lambda: app.bot.set_webhook(
                     hook.url,
                     secret_token=hook.secret,
@@ -300,12 +254,7 @@ class TelegramAdapter:
 
     async def drain(self, within: float = 30.0) -> None:
         """Wait (up to `within` seconds) until every update received so far has been handled."""
-        deadline = time.monotonic() + within
-        while (self.application.update_queue.qsize() or self._tasks) and time.monotonic() < deadline:
-            if self._tasks:
-                await asyncio.wait(set(self._tasks), timeout=max(0.0, deadline - time.monotonic()))
-            else:
-                await asyncio.sleep(0.01)
+        await self.inbound.drain(self.application.update_queue.qsize, within)
 
     async def _accept_webhook(self, data: dict[str, Any]) -> None:
         update_id = data.get("update_id")
@@ -318,78 +267,6 @@ class TelegramAdapter:
 
     # ------------------------------------------------------------------ inbound
 
-    async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        if update.chat_member is not None:
-            changed = update.chat_member
-            self._admins.drop(lambda k: k == (changed.chat.id, changed.new_chat_member.user.id))
-            return
-        if update.my_chat_member is not None:
-            self._chats.drop(lambda k: k[0] == update.my_chat_member.chat.id)  # type: ignore[union-attr]
-        event = convert(update, self.me)
-        query = update.callback_query
-        if query is not None:
-            if event is None:
-                await self._answer_stale(query)
-                return
-            assert isinstance(event, ButtonEvent)
-            reply = ButtonReply(self, query, event)
-            await self._spawn(dataclasses.replace(event, respond=reply), reply.finish)
-            return
-        if event is None:
-            return
-        reply_to = getattr(event, "message_id", None) if not isinstance(event, ButtonEvent) else None
-        author = getattr(event, "author", None)
-        responder = ChatReply(self, event.chat, author, reply_to)
-        await self._spawn(dataclasses.replace(event, respond=responder))
-
-    async def _spawn(self, event: InboundEvent, finish: Callable[[], Awaitable[None]] | None = None) -> None:
-        await self._slots.acquire()
-        before: asyncio.Task[None] | None = None
-        key: tuple[str, str] | None = None
-        if isinstance(event, MessageEvent):
-            key = (event.chat.chat_id, event.message_id)
-            if event.reply_to is not None:  # a reply to a reply: after the one it answers is recorded
-                before = self._handling.get((event.chat.chat_id, event.reply_to))
-        elif isinstance(event, EditEvent):
-            before = self._handling.get((event.chat.chat_id, event.message_id))
-        task = asyncio.get_running_loop().create_task(self._run(event, before, finish))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        if key is not None:
-            self._handling[key] = task
-            task.add_done_callback(functools.partial(self._handled, key))
-
-    def _handled(self, key: tuple[str, str], task: asyncio.Task[None]) -> None:
-        if self._handling.get(key) is task:
-            del self._handling[key]
-
-    async def _run(
-        self,
-        event: InboundEvent,
-        before: asyncio.Task[None] | None,
-        finish: Callable[[], Awaitable[None]] | None,
-    ) -> None:
-        try:
-            if before is not None:
-                await asyncio.wait({before})  # an edit after the message it edits
-            await self._handler(event)
-        except Exception:
-            log.exception("handling a %s from %s failed", type(event).__name__, event.chat.key)
-        finally:
-            self._slots.release()
-            if finish is not None:
-                try:
-                    await finish()
-                except Exception:
-                    log.exception("could not answer a button press in %s", event.chat.key)
-
-    async def _answer_stale(self, query: CallbackQuery) -> None:
-        _ = translator(ui_lang(query.from_user.language_code, self.default_lang))
-        try:
-            await query.answer(_("This button no longer works. Send /help to see what you can do."))
-        except TelegramError as exc:
-            log.info("could not answer a stale button press: %s", exc)
-
     # ------------------------------------------------------------------ outbound: Platform
 
     async def send(self, chat: ChatRef, doc: Document, *, reply_to: str | None = None) -> list[str]:
@@ -397,7 +274,7 @@ class TelegramAdapter:
         ids: list[str] = []
         try:
             for n, message in enumerate(self.formatter.format(doc)):
-                sent = await self._send_message(chat, message, reply_to if n == 0 else None)
+                sent = await self.api.send_message(chat, message, reply_to if n == 0 else None)
                 ids.extend(str(m.message_id) for m in sent)
         except TelegramError as exc:
             raise neutral(exc) from exc
@@ -410,9 +287,9 @@ class TelegramAdapter:
             return  # an empty document: nothing to show instead
         first, *more = messages
         try:
-            await self._edit_message(chat, int(message_id), first)
+            await self.api.edit_message(chat, int(message_id), first)
             for message in more:  # the core sizes pages to fit; should a page not, the rest follows
-                await self._send_message(chat, message, None)
+                await self.api.send_message(chat, message, None)
         except TelegramError as exc:
             raise neutral(exc) from exc
 
@@ -425,7 +302,7 @@ class TelegramAdapter:
             return None
         name = title.strip()[:MAX_TOPIC_NAME] or "…"
         try:
-            topic = await self._retrying(lambda: self.application.bot.create_forum_topic(chat_id(chat), name))
+            topic = await self.api.retrying(lambda: self.application.bot.create_forum_topic(chat_id(chat), name))
         except TelegramError as exc:
             if kind_of(exc) in (Kind.GONE, Kind.MOVED):
                 raise neutral(exc) from exc
@@ -436,7 +313,7 @@ class TelegramAdapter:
     async def send_file(self, chat: ChatRef, filename: str, data: bytes, caption: str) -> str:
         caption = caption if len(caption) <= MAX_CAPTION else caption[: MAX_CAPTION - 1] + "…"
         try:
-            message = await self._retrying(
+            message = await self.api.retrying(
                 lambda: self.application.bot.send_document(
                     chat_id(chat),
                     InputFile(data, filename=filename),
@@ -457,16 +334,16 @@ class TelegramAdapter:
         if is_private(chat):
             return chat.chat_id == member.id  # one's own private chat with the bot
         key = (chat_id(chat), int(member.id))
-        cached = self._admins.get(key)
+        cached = self.admins.get(key)
         if cached is not None:
             return bool(cached)
         try:
-            found = await self._retrying(lambda: self.application.bot.get_chat_member(key[0], key[1]))
+            found = await self.api.retrying(lambda: self.application.bot.get_chat_member(key[0], key[1]))
         except TelegramError as exc:
             log.warning("could not check whether %s is an admin of %s: %s", member.id, chat.key, exc)
             return False
         admin = found.status in ADMIN_STATUSES
-        self._admins.put(key, admin)
+        self.admins.put(key, admin)
         return admin
 
     async def chat_access(self, chat: ChatRef) -> ChatAccess:
@@ -474,12 +351,12 @@ class TelegramAdapter:
         if is_private(chat):
             return ChatAccess(sees_all_messages=True, bot_is_admin=False, can_open_threads=False)
         number = chat_id(chat)
-        cached = self._chats.get((number, "access"))
+        cached = self.chats.get((number, "access"))
         if cached is not None:
             return cached  # type: ignore[no-any-return]
         try:
-            info = await self._retrying(lambda: self.application.bot.get_chat(number))
-            mine = await self._retrying(lambda: self.application.bot.get_chat_member(number, self.me.id))
+            info = await self.api.retrying(lambda: self.application.bot.get_chat(number))
+            mine = await self.api.retrying(lambda: self.application.bot.get_chat_member(number, self.me.id))
         except TelegramError as exc:
             raise neutral(exc) from exc
         admin = mine.status in ADMIN_STATUSES
@@ -489,111 +366,8 @@ class TelegramAdapter:
             bot_is_admin=admin,
             can_open_threads=bool(info.is_forum) and admin and manages_topics,
         )
-        self._chats.put((number, "access"), access)
+        self.chats.put((number, "access"), access)
         return access
-
-    # ------------------------------------------------------------------ outbound: the Bot API calls
-
-    async def _retrying(self, call: Callable[[], Awaitable[T]]) -> T:
-        """`call()`, again after network failures (with backoff) and after a 429 not paced up front."""
-        attempt = 0
-        while True:
-            try:
-                return await call()
-            except RetryAfter as exc:
-                await asyncio.sleep(retry_seconds(exc))
-            except TelegramError as exc:
-                attempt += 1
-                if kind_of(exc) is not Kind.TRANSIENT:
-                    raise
-                if attempt >= self._network_attempts:
-                    raise PlatformUnreachable(
-                        f"Telegram could not be reached after {attempt} attempts: {exc}"
-                    ) from exc
-                delay = self._network_backoff * 2 ** (attempt - 1)
-                log.warning("network trouble talking to Telegram (%s); trying again in %.1f s", exc, delay)
-                await asyncio.sleep(delay)
-
-    async def _send_message(
-        self, chat: ChatRef, message: TelegramMessage, reply_to: str | None
-    ) -> list[Message]:
-        bot = self.application.bot
-        common: dict[str, Any] = {
-            "chat_id": chat_id(chat),
-            "message_thread_id": thread_id(chat),
-            "link_preview_options": NO_PREVIEW,
-        }
-        reply = ReplyParameters(int(reply_to), allow_sending_without_reply=True) if reply_to else None
-        markup = _markup(message.reply_markup)
-        try:
-            sent = await self._retrying(
-                lambda: bot.send_message(
-                    text=message.text,
-                    parse_mode=message.parse_mode,
-                    reply_markup=markup,
-                    reply_parameters=reply,
-                    **common,
-                )
-            )
-            return [sent]
-        except TelegramError as exc:
-            if kind_of(exc) is not Kind.FORMAT:
-                raise
-            log.error(
-                "Telegram refused a formatted message for %s (%s); sending it as plain text",
-                chat.key,
-                exc.message,
-            )
-        chunks = plain_chunks(html_to_plain(message.text))
-        out: list[Message] = []
-        for n, chunk in enumerate(chunks):
-            out.append(
-                await self._retrying(
-                    _plain_send(
-                        bot,
-                        chunk,
-                        markup if n == len(chunks) - 1 else None,
-                        reply if n == 0 else None,
-                        common,
-                    )
-                )
-            )
-        return out
-
-    async def _edit_message(self, chat: ChatRef, message_id: int, message: TelegramMessage) -> None:
-        bot = self.application.bot
-        markup = _markup(message.reply_markup)
-        try:
-            await self._retrying(
-                lambda: bot.edit_message_text(
-                    message.text,
-                    chat_id=chat_id(chat),
-                    message_id=message_id,
-                    parse_mode=message.parse_mode,
-                    reply_markup=markup,
-                    link_preview_options=NO_PREVIEW,
-                )
-            )
-            return
-        except TelegramError as exc:
-            kind = kind_of(exc)
-            if kind is Kind.NOT_MODIFIED:
-                return
-            if kind is not Kind.FORMAT:
-                raise
-            log.error(
-                "Telegram refused a formatted edit for %s (%s); editing as plain text", chat.key, exc.message
-            )
-        plain = plain_chunks(html_to_plain(message.text))[0]
-        try:
-            await self._retrying(
-                lambda: bot.edit_message_text(
-                    plain, chat_id=chat_id(chat), message_id=message_id, reply_markup=markup
-                )
-            )
-        except TelegramError as exc:
-            if kind_of(exc) is not Kind.NOT_MODIFIED:
-                raise
 
     # ------------------------------------------------------------------ answering events
 
@@ -624,16 +398,3 @@ class TelegramAdapter:
         except (ChatGone, ChatMoved):
             return False
         return True
-
-
-def _plain_send(
-    bot: Any,
-    text: str,
-    markup: InlineKeyboardMarkup | None,
-    reply: ReplyParameters | None,
-    common: dict[str, Any],
-) -> Callable[[], Awaitable[Message]]:
-    def call() -> Awaitable[Message]:
-        return bot.send_message(text=text, reply_markup=markup, reply_parameters=reply, **common)  # type: ignore[no-any-return]
-
-    return call
