@@ -108,6 +108,7 @@ class PostgresLeadership(Leadership):
         self._conn: psycopg.AsyncConnection[tuple[object, ...]] | None = None
         self._watch: asyncio.Task[None] | None = None
         self._waiting_logged = False
+        self.tries = 0  # attempts at the lock that found it taken or the database away, for health and tests
 
     @property
     def backend_pid(self) -> int | None:
@@ -123,6 +124,7 @@ class PostgresLeadership(Leadership):
                     "this instance (%s) now leads %s: it schedules and sends its postings", instance_name(), self.scope
                 )
                 return
+            self.tries += 1
             await asyncio.sleep(self._retry)
 
     async def release(self) -> None:

@@ -10,6 +10,7 @@ import psycopg
 import pytest
 
 from storage.leader import Leadership, PostgresLeadership, leadership_for
+from tests.waiting import eventually
 
 CONTENDER = Path(__file__).with_name("leader_contender.py")
 REPO = Path(__file__).resolve().parents[2]
@@ -39,7 +40,7 @@ async def test_only_one_of_two_contenders_leads_until_it_releases(postgres_url: 
     try:
         await asyncio.wait_for(first.wait_until_leader(), TAKEOVER_BOUND)
         standby = asyncio.create_task(second.wait_until_leader())
-        await asyncio.sleep(1.0)  # five retries of the standby
+        await eventually(lambda: second.tries >= 5)  # five retries of the standby
         assert first.is_leader and not second.is_leader and not standby.done()
 
         await first.release()
@@ -65,8 +66,9 @@ async def test_a_leader_whose_connection_is_killed_steps_down_and_the_standby_le
         assert second.is_leader
 
         # The old leader contends again and now stands by.
+        tried = first.tries
         again = asyncio.create_task(first.wait_until_leader())
-        await asyncio.sleep(1.0)
+        await eventually(lambda: first.tries >= tried + 5)
         assert not again.done() and not first.is_leader
         again.cancel()
     finally:
@@ -85,7 +87,7 @@ async def test_a_standby_takes_over_within_seconds_when_the_leader_process_is_ki
         assert (await process.stdout.readline()).strip() == b"contending"
         assert (await asyncio.wait_for(process.stdout.readline(), TAKEOVER_BOUND)).strip() == b"leading"
         waiting = asyncio.create_task(standby.wait_until_leader())
-        await asyncio.sleep(0.5)
+        await eventually(lambda: standby.tries >= 2)
         assert not waiting.done()
 
         process.kill()  # SIGKILL: no clean release, PostgreSQL must notice the dead session
