@@ -8,6 +8,7 @@ from operator import attrgetter
 from zoneinfo import ZoneInfo
 
 from bot.archive.select import as_utc
+from bot.scheduling.schedule import offset_label
 
 ARCHIVE = "讨论归档"
 PROMPTS = "讨论引子"
@@ -35,16 +36,6 @@ def local_stamp(moment: datetime, zone: ZoneInfo) -> str:
     """A reply's time as a group sees it: minutes in the group's timezone, with its UTC offset."""
     local = as_utc(moment).astimezone(zone)
     return f"{local:%Y-%m-%d %H:%M} {offset_label(local.utcoffset() or timedelta(0))}"
-
-
-def offset_label(offset: timedelta) -> str:
-    """`UTC+8`, `UTC-3`, `UTC+5:30`, or `UTC` for no offset."""
-    minutes = int(offset.total_seconds()) // 60
-    if minutes == 0:
-        return "UTC"
-    sign, minutes = ("+" if minutes > 0 else "-"), abs(minutes)
-    hours, rest = divmod(minutes, 60)
-    return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
 
 
 _minute_of = attrgetter("year", "month", "day", "hour", "minute")

@@ -15,7 +15,7 @@ for Chinese, two for English). Those are the names the catalog extractor
 from __future__ import annotations
 
 import gettext as gettext_module
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache, lru_cache
@@ -61,6 +61,19 @@ def parse_lang(text: str) -> Lang | None:
     if key.startswith("en-"):
         return Lang.EN
     return None
+
+
+# Each language named as its readers name it: what /lang answers with.
+LANGUAGE_NAMES = {Lang.ZH_HANS: "简体中文", Lang.ZH_HANT: "繁體中文", Lang.EN: "English"}
+
+
+def language_name(lang: Lang) -> str:
+    return LANGUAGE_NAMES[lang]
+
+
+def join_list(items: Iterable[str], lang: Lang) -> str:
+    """Items of a list in a sentence: 甲、乙、丙 in Chinese, `a, b, c` in English."""
+    return (", " if lang is Lang.EN else "、").join(items)
 
 
 def N_(msgid: str) -> str:

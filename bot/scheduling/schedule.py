@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -116,14 +116,20 @@ def parse_timezone(text: str) -> str:
 
 
 def parse_days(text: str) -> frozenset[int]:
-    """Days of the week: `daily`, `weekdays`, `weekends`, `mon-fri`, `mon,wed,fri`, or a mix (`mon-wed,sat`)."""
+    """Days of the week: `daily`, `weekdays`, `weekends`, `mon-fri`, `mon,wed,fri`, or a mix (`mon-wed,sat`).
+
+    The Chinese that `describe_days` writes is read too (每天, 工作日, 周一至周五, 周一、周三、周五,
+    週 or 星期 for 周), so an admin can type back what the bot shows.
+    """
     words = text.strip().casefold()
     if words in _DAY_WORDS:
         return _DAY_WORDS[words]
+    if words in _CHINESE_DAY_WORDS:
+        return _CHINESE_DAY_WORDS[words]
     days: set[int] = set()
-    items = words.split(",")
+    items = re.split(r"[,，、]", words)
     for item in items:
-        first, dash, last = item.partition("-")
+        first, dash, last = re.sub(r"[至到~～—–]", "-", item).partition("-")
         start, end = _day_index(first), _day_index(last) if dash else _day_index(first)
         if start is None or end is None:
             break
@@ -144,8 +150,23 @@ def parse_days(text: str) -> frozenset[int]:
 _FULL_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
+_CHINESE_DAY_WORDS = {
+    "每天": EVERY_DAY,
+    "每日": EVERY_DAY,
+    "天天": EVERY_DAY,
+    "工作日": frozenset(range(5)),
+    "周末": frozenset({5, 6}),
+    "週末": frozenset({5, 6}),
+}
+_CHINESE_DAY = re.compile(r"^(?:周|週|星期|礼拜|禮拜)([一二三四五六日天])$")
+_CHINESE_DAY_NUMBERS = "一二三四五六日"
+
+
 def _day_index(word: str) -> int | None:
-    """0 for `mon`, `mond` … `monday` (a prefix of a day name of at least three letters), etc."""
+    """0 for `mon`, `mond` … `monday` (a prefix of a day name of at least three letters) or 周一, etc."""
+    chinese = _CHINESE_DAY.match(word)
+    if chinese:
+        return _CHINESE_DAY_NUMBERS.index(chinese.group(1).replace("天", "日"))
     if len(word) < 3:
         return None
     return next((i for i, name in enumerate(_FULL_DAY_NAMES) if name.startswith(word)), None)
@@ -166,6 +187,32 @@ def format_days(days: frozenset[int]) -> str:
     if len(ordered) > 2 and ordered == list(range(ordered[0], ordered[-1] + 1)):
         return f"{WEEKDAYS[ordered[0]]}-{WEEKDAYS[ordered[-1]]}"
     return ",".join(WEEKDAYS[d] for d in ordered)
+
+
+_CHINESE_WEEKDAYS = tuple(f"周{n}" for n in _CHINESE_DAY_NUMBERS)
+
+
+def describe_days(days: frozenset[int], chinese: bool) -> str:
+    """The day list for people: `format_days` in English; 每天, 周一至周五 or 周一、周三、周五 in Chinese
+    (Traditional readers get it converted with the rest of the message: 週一至週五)."""
+    if not chinese:
+        return format_days(days)
+    if days == EVERY_DAY:
+        return "每天"
+    ordered = sorted(days)
+    if len(ordered) > 2 and ordered == list(range(ordered[0], ordered[-1] + 1)):
+        return f"{_CHINESE_WEEKDAYS[ordered[0]]}至{_CHINESE_WEEKDAYS[ordered[-1]]}"
+    return "、".join(_CHINESE_WEEKDAYS[d] for d in ordered)
+
+
+def offset_label(offset: timedelta) -> str:
+    """A UTC offset as people read it: `UTC+8`, `UTC-3`, `UTC+5:30`, or `UTC` for none."""
+    minutes = int(offset.total_seconds()) // 60
+    if minutes == 0:
+        return "UTC"
+    sign, minutes = ("+" if minutes > 0 else "-"), abs(minutes)
+    hours, rest = divmod(minutes, 60)
+    return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
 
 
 def parse_date(text: str) -> date:

@@ -10,7 +10,7 @@ where they are shown.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
@@ -76,7 +76,12 @@ class Command:
     @property
     def usage(self) -> str:
         """`/name ARG [OPTIONAL]` as `/help` shows it."""
-        words = [a.usage if a.required else f"[{a.usage}]" for a in self.args]
+        return self.usage_in(str)
+
+    def usage_in(self, translate: Callable[[str], str]) -> str:
+        """`usage` with its placeholders in the reader's language (/schedule 时间 [时区] [星期]);
+        literal words (off, md|json|…) are what one types, and stay."""
+        words = [translate(a.usage) if a.required else f"[{translate(a.usage)}]" for a in self.args]
         return " ".join([f"/{self.name}", *words])
 
     def describe(self, lang: Lang) -> str:
@@ -84,7 +89,7 @@ class Command:
         return translator(lang)(self.help)
 
 
-_PAGE = Arg("page", "page", N_("Page number"), ArgKind.INTEGER, minimum=1, maximum=100_000)
+_PAGE = Arg("page", N_("page"), N_("Page number"), ArgKind.INTEGER, minimum=1, maximum=100_000)
 
 COMMANDS: tuple[Command, ...] = (
     # Members
@@ -108,23 +113,23 @@ COMMANDS: tuple[Command, ...] = (
         "schedule",
         N_("post time, IANA timezone and days, e.g. /schedule 08:00 Asia/Shanghai mon-fri"),
         (
-            Arg("time", "HH:MM", N_("Local time, HH:MM (e.g. 08:00)"), required=True),
-            Arg("timezone", "TZ", N_("IANA timezone (e.g. Asia/Shanghai)"), ArgKind.TIMEZONE),
-            Arg("days", "days", N_("Days of the week (e.g. mon-fri or mon,wed,fri)")),
+            Arg("time", N_("HH:MM"), N_("Local time, HH:MM (e.g. 08:00)"), required=True),
+            Arg("timezone", N_("TZ"), N_("IANA timezone (e.g. Asia/Shanghai)"), ArgKind.TIMEZONE),
+            Arg("days", N_("days"), N_("Days of the week (e.g. mon-fri or mon,wed,fri)")),
         ),
         admin=True,
     ),
     Command(
         "pause",
         N_("stop posting until /resume"),
-        (Arg("reason", "reason", N_("Why (shown by /status)")),),
+        (Arg("reason", N_("reason"), N_("Why (shown by /status)")),),
         admin=True,
     ),
     Command("resume", N_("post on schedule again"), admin=True),
     Command(
         "skip",
         N_("skip the next article (or the one given), or post nothing on a date"),
-        (Arg("target", "ID|YYYY-MM-DD", N_("Article id, or a date to post nothing on (YYYY-MM-DD)")),),
+        (Arg("target", N_("ID|YYYY-MM-DD"), N_("Article id, or a date to post nothing on (YYYY-MM-DD)")),),
         admin=True,
     ),
     Command("postnow", N_("post the next article now"), admin=True),
@@ -133,10 +138,10 @@ COMMANDS: tuple[Command, ...] = (
         "move",
         N_("move an article to a position in the queue (1 = next)"),
         (
-            Arg("article", "ID", N_("Article id"), required=True),
+            Arg("article", N_("ID"), N_("Article id"), required=True),
             Arg(
                 "position",
-                "POS",
+                N_("POS"),
                 N_("New place in the queue (1 = next)"),
                 ArgKind.INTEGER,
                 required=True,
@@ -159,7 +164,7 @@ COMMANDS: tuple[Command, ...] = (
                 choices=ARCHIVE_FORMATS,
                 default=ARCHIVE_FORMATS[0],
             ),
-            Arg("article", "ID", N_("Article id (default: the current one)")),
+            Arg("article", N_("ID"), N_("Article id (default: the current one)")),
         ),
         admin=True,
     ),
@@ -167,8 +172,8 @@ COMMANDS: tuple[Command, ...] = (
         "persona",
         N_("mention a member with the relevance note for NAME"),
         (
-            Arg("name", "NAME", N_("Audience name as the brief shows it"), required=True),
-            Arg("member", "@member", N_("The member to mention"), ArgKind.MEMBER, required=True),
+            Arg("name", N_("NAME"), N_("Audience name as the brief shows it"), required=True),
+            Arg("member", N_("@member"), N_("The member to mention"), ArgKind.MEMBER, required=True),
         ),
         admin=True,
     ),

@@ -132,7 +132,7 @@ class Commands:
         await event.respond(messages.schedule_doc(changed.lang, changed, next_post_at(changed, now)))
 
     async def _admin_pause(self, event: CommandEvent, group: Group) -> None:
-        reason = " ".join(event.args) or messages.tr(group.lang)("paused by an admin")
+        reason = " ".join(event.args) or messages.tr(group.lang)(messages.ADMIN_PAUSE)
         groups.pause(self.core, group.id, reason)
         await event.respond(messages.paused_doc(group.lang, reason))
 

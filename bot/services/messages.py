@@ -9,12 +9,22 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from bot.model import Article
 from bot.render.document import Action, ActionKind, Button, Document, Para, ParaKind, Span
-from bot.render.i18n import DEFAULT_LANG, N_, Lang, parse_lang, plural_translator, translator
-from bot.scheduling.schedule import ScheduleError
+from bot.render.i18n import (
+    DEFAULT_LANG,
+    N_,
+    Lang,
+    convert_article_text,
+    join_list,
+    language_name,
+    parse_lang,
+    plural_translator,
+    translator,
+)
+from bot.scheduling.schedule import Schedule, ScheduleError, describe_days, offset_label
 from bot.services import catalog
 from bot.services.domain import Group, ReplyStat, UserError
 
@@ -38,8 +48,10 @@ def ntr(code: str) -> TranslatePlural:
     return plural_translator(lang_of(code))
 
 
-# The pause reason stored when the operator pauses a group from the shell without giving one.
+# The pause reasons stored when the operator (from the shell) or an admin (/pause) gives none; stored
+# in the group's language at the time.
 OPERATOR_PAUSE = N_("paused by the operator")
+ADMIN_PAUSE = N_("paused by an admin")
 
 
 def _p(text: str, *, bold: bool = False) -> Para:
@@ -74,7 +86,7 @@ def help_doc(lang: str) -> Document:
     _ = tr(lang)
 
     def rows(commands: Sequence[catalog.Command]) -> list[Para]:
-        return [_li(Span(c.usage, code=True), Span(" — " + _(c.help))) for c in commands]
+        return [_li(Span(c.usage_in(_), code=True), Span(" — " + _(c.help))) for c in commands]
 
     return Document(
         (
@@ -115,25 +127,35 @@ def unknown_command(lang: str, name: str) -> Document:
     return _say(lang, N_("There is no command /{name}. /help lists the commands."), name=name)
 
 
+def days_in(lang: str, schedule: Schedule) -> str:
+    """The schedule's days as the group reads them: 每天, 周一至周五 (週一至週五), or mon-fri in English."""
+    language = lang_of(lang)
+    text = describe_days(schedule.days, language is not Lang.EN)
+    return convert_article_text(text, language)
+
+
 def schedule_doc(lang: str, group: Group, next_at: datetime | None) -> Document:
     _ = tr(lang)
     s = group.schedule
     lines = [
         _p(
             _("Posting at {time} ({zone}), days: {days}.").format(
-                time=s.post_time.strftime("%H:%M"), zone=s.timezone, days=s.days_text()
+                time=s.post_time.strftime("%H:%M"), zone=s.timezone, days=days_in(lang, s)
             )
         )
     ]
     if s.skip_dates:
-        lines.append(
-            _p(_("No post on: {dates}.").format(dates=", ".join(d.isoformat() for d in sorted(s.skip_dates))))
-        )
+        dates = join_list((d.isoformat() for d in sorted(s.skip_dates)), lang_of(lang))
+        lines.append(_p(_("No post on: {dates}.").format(dates=dates)))
     if not group.active:
-        lines.append(_p(_("Paused: {reason}. /resume posts again.").format(reason=group.paused_reason)))
+        # Reasons stored by the bot itself are message ids; an admin's own words are kept as typed.
+        reason = group.paused_reason or ""
+        lines.append(_p(_("Paused: {reason}. /resume posts again.").format(reason=_(reason))))
     elif next_at is not None:
         local = next_at.astimezone(s.zone)
-        lines.append(_p(_("Next post: {when}.").format(when=local.strftime("%Y-%m-%d %H:%M %Z"))))
+        # A UTC offset rather than %Z: zone abbreviations are English (CST, CET) and ambiguous.
+        offset = offset_label(local.utcoffset() or timedelta(0))
+        lines.append(_p(_("Next post: {when} ({offset}).").format(when=f"{local:%Y-%m-%d %H:%M}", offset=offset)))
     return Document(tuple(lines))
 
 
@@ -191,11 +213,12 @@ def queue_doc(lang: str, titles: Sequence[tuple[int, str, str]]) -> Document:
 
 
 def empty_queue_doc(lang: str) -> Document:
+    # The operator learns it from the log, in the words of the shell; the group is told what to do.
     return _say(
         lang,
         N_(
-            "Admins: the reading queue is empty, so nothing was posted. The operator adds articles with "
-            "`atou import FILE`; posting continues with the next one."
+            "Admins: the reading queue is empty, so nothing was posted. Ask whoever runs the bot to add "
+            "articles; posting continues with the next one."
         ),
     )
 
@@ -238,17 +261,25 @@ def recap_doc(lang: str, article: Article, stats: Sequence[ReplyStat], hidden: f
             )
         )
         if names:
-            paras.append(_p(_("Participants: {names}").format(names=", ".join(names.values()))))
+            paras.append(
+                _p(_("Participants: {names}").format(names=join_list(names.values(), lang_of(lang))))
+            )
+
+        def count(n: int) -> str:
+            return ngettext("{count} reply", "{count} replies", n).format(count=n)
+
         for i, prompt in enumerate(article.brief.prompts):
             paras.append(
                 _li(
-                    Span(_("Prompt {n}").format(n=i + 1) + ": ", bold=True),
+                    Span(_("Prompt {n}").format(n=i + 1) + _(": "), bold=True),
                     Span(_short(prompt)),
-                    Span(f" — {per_prompt[i]}"),
+                    Span(" — " + count(per_prompt[i])),
                 )
             )
         if per_prompt[None]:
-            paras.append(_li(Span(_("Other replies") + ": ", bold=True), Span(str(per_prompt[None]))))
+            paras.append(
+                _li(Span(_("Other replies") + _(": "), bold=True), Span(count(per_prompt[None])))
+            )
     paras.append(_p(_("The archive: /archive; admins get it as a file with /export md, json, csv or html.")))
     return Document(tuple(paras))
 
@@ -267,12 +298,13 @@ def archive_doc(lang: str, *, link: str | None, discussion_open: bool | None) ->
     if link is not None:
         paras.append(Para((Span(_("Read the discussion archive"), link=link),)))
     else:
+        # Why there is no link (the bot has no web address or no key) is the operator's to fix, and
+        # the start-up log says so; members only learn what they can do.
         paras.append(
             _p(
                 _(
-                    "Admins get the archive as a file with /export md, json, csv or html; the operator can "
-                    "run `atou export`. Links to an archive page work once the bot has a web address "
-                    "(ATOU_WEB_URL and ATOU_SECRET_KEY)."
+                    "There is no archive page here yet. Admins get the archive as a file with /export md, "
+                    "json, csv or html."
                 )
             )
         )
@@ -335,7 +367,8 @@ def moved_doc(lang: str, article_id: str, position: int) -> Document:
 
 
 def lang_doc(lang: str) -> Document:
-    return _say(lang, N_("From now on I speak {lang} here."), lang=lang)
+    """The answer to /lang, in the new language, naming it as its readers do (繁體中文, not zh-Hant)."""
+    return _say(lang, N_("From now on I speak {lang} here."), lang=language_name(lang_of(lang)))
 
 
 def personas_doc(lang: str, group: Group) -> Document:
@@ -366,7 +399,7 @@ def export_caption(lang: str, title: str, fmt: str) -> str:
 
 
 def nothing_to_read_doc(lang: str) -> Document:
-    return _say(lang, N_("There is no article yet: the operator imports them with `atou import FILE`."))
+    return _say(lang, N_("There is no article yet: the first one comes with the first post."))
 
 
 def imported_doc(lang: str, article: Article, position: int, *, replaced: bool) -> Document:

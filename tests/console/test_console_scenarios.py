@@ -89,7 +89,7 @@ async def test_scheduled_posts_through_the_console(db: Engine, tmp_path: Path) -
     clock = FakeClock(utc(2025, 3, 3, 6, 0))
     chat = await open_chat(db, clock, tmp_path)
     said = await chat.lines("ada: /schedule 09:00 UTC")
-    assert "Next post: 2025-03-03 09:00 UTC." in said
+    assert "Next post: 2025-03-03 09:00 (UTC)." in said
     clock.current = utc(2025, 3, 3, 9, 0)
     await chat.engine.sweep()
     await chat.engine.sweep()

@@ -91,9 +91,9 @@ async def test_close_posts_a_recap_and_later_replies_are_not_recorded(world: Wor
     assert "Participants: Bob, Cy" in recap
     lines = recap.split("\n\n")
     assert "3 replies from 2 participants." in lines
-    assert "Prompt 1: Prompt 1 of a1? — 2" in lines
-    assert "Prompt 2: Prompt 2 of a1? — 1" in lines
-    assert "Prompt 3: Prompt 3 of a1? — 0" in lines
+    assert "Prompt 1: Prompt 1 of a1? — 2 replies" in lines
+    assert "Prompt 2: Prompt 2 of a1? — 1 reply" in lines
+    assert "Prompt 3: Prompt 3 of a1? — 0 replies" in lines
     assert any("/archive" in line for line in lines)
     await world.say(BOB, "too late", reply_to=p1)
     assert [t for _, t, _ in replies(world)] == ["one", "two", "three"]
