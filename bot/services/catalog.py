@@ -181,7 +181,7 @@ COMMANDS: tuple[Command, ...] = (
         "import",
         N_("import an article from a file sent with the command: a page copy, .md or .json"),
         (
-            Arg("file", "FILE", N_("The article file"), ArgKind.FILE, required=True),
+            Arg("file", N_("FILE"), N_("The article file"), ArgKind.FILE, required=True),
             Arg(
                 "replace",
                 "replace",

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 import pytest
 
+from bot.formats import load_file
 from bot.model import Article, BilingualPair, Block, BlockKind, Brief, KeyPoint, RelevanceNote
 from bot.protocol import BotAdded, Member
 from bot.render.document import Action, ActionKind, Document
@@ -21,6 +22,7 @@ from bot.services import catalog
 from bot.services.core import EngineConfig
 from tests.engine.conftest import ADMIN, World, build_world
 from tests.engine.fakes import utc
+from tests.engine.test_file_import import DEMO, Upload, _import
 
 ALICE = Member("alice", "Alice")
 BOB = Member("bob", "Bob")
@@ -49,7 +51,10 @@ def chinese_article(article_id: str) -> Article:
 
 ARTICLES = [chinese_article("art-1"), chinese_article("art-2"), chinese_article("art-3")]
 # Words that are someone's name, or what a command takes, typed as is.
-NAMES = {"Ada", "Alice", "Bob", GROUP_TITLE, "Asia/Shanghai", "Europe/Berlin", "UTC", *(a.id for a in ARTICLES)}
+NAMES = {
+    "Ada", "Alice", "Bob", GROUP_TITLE, "UTC", *(a.id for a in ARTICLES),
+    "Telegram", "Discord", "commonplace-books.md", load_file(DEMO).id, load_file(DEMO).title,
+}
 COMMAND_WORDS = {
     word
     for command in catalog.COMMANDS
@@ -124,6 +129,11 @@ async def walk(w: World) -> set[str]:
     await run("/persona")
     await run("/persona 投资 @bob")
     await run("/persona 投资")
+    await _import(w, None)
+    await _import(w, Upload("commonplace-books.md", DEMO.read_bytes()), "again")
+    await _import(w, Upload("commonplace-books.md", DEMO.read_bytes()))
+    await _import(w, Upload("commonplace-books.md", DEMO.read_bytes()), author=BOB)
+    used.add("import")
     await run("/postnow")
     for brief in [s for s in w.platform.sent if s.doc.buttons]:
         for row in brief.doc.buttons:
