@@ -21,14 +21,22 @@ QUOTE_BAR = "│ "
 
 def _render_para(para: Para) -> str:
     parts: list[str] = []
-    for span in merge_spans(para.spans):
-        if span.mention is not None:
+    spans = merge_spans(para.spans)
+    # Emphasis inside running text shows as *words*; a paragraph set wholly in italics (a caption, a
+    # title) and a heading's style stay plain, the heading's level shows as its ## prefix.
+    emphasis = para.kind is not ParaKind.HEADING and not all(s.italic or not s.text.strip() for s in spans)
+    for span in spans:
+        if emphasis and span.italic and span.text.strip() and "\n" not in span.text:
+            parts.append(f"*{span.text}*")
+        elif span.mention is not None:
             parts.append(span.text if span.text.startswith("@") else f"@{span.text}")
         elif span.link and span.text.strip():
             parts.append(f"{span.text} <{span.link}>")
         else:
             parts.append(span.text)
     text = "".join(parts)
+    if para.kind is ParaKind.HEADING and para.level >= 2:
+        return "#" * para.level + " " + text  # an article's heading: its level as Markdown shows it
     if para.kind is ParaKind.LIST_ITEM:
         return BULLET + text
     if para.kind is ParaKind.QUOTE:

@@ -16,7 +16,8 @@ Copying a reading page drops the markup but leaves traces, the same in either la
   ("Anthropic staff*") names who said it: the paragraph is a quote with that attribution;
 - headings stand alone or stacked (a label over a title). Entries that are headings over at most one
   block, three or more in a row (a timeline, a list of labelled items), are a level below the
-  section titles; in a stack, each heading is a level below the one above it.
+  section titles; in a stack, each heading is a level below the one above it, and an entry that
+  stacks more headings than the others opens with a section title.
 """
 
 from __future__ import annotations
@@ -318,9 +319,13 @@ def _heading_levels(blocks: list[Block]) -> list[Block]:
         if len(run) >= MIN_ENTRIES or (len(run) >= 2 and stacked):
             minor[start:end] = [True] * (end - start)
         start = end + 1 if end == start else end
+    # An entry of a run that stacks more headings than the run's others opens with a section title
+    # ("How it began" over the first "1998" and its title).
+    stack = min((len(heads) for (heads, _), m in zip(entries, minor, strict=True) if m), default=1)
     out = list(blocks)
     for (heads, _), is_minor in zip(entries, minor, strict=True):
-        base = ENTRY_LEVEL if is_minor else SECTION_LEVEL
+        titles = len(heads) - stack if is_minor else len(heads)
         for depth, i in enumerate(heads):
-            out[i] = replace(blocks[i], level=min(base + depth, MAX_LEVEL))
+            level = SECTION_LEVEL + depth if depth < titles else ENTRY_LEVEL + depth - titles
+            out[i] = replace(blocks[i], level=min(level, MAX_LEVEL))
     return out

@@ -16,7 +16,10 @@ class Mention:
 
 @dataclass(frozen=True, slots=True)
 class Span:
-    """A run of text with inline styles. Text is raw; formatters escape it."""
+    """A run of text with inline styles. Text is raw; formatters escape it.
+
+    `note` marks a footnote reference (its text is the number in superscript digits, ³): it stays
+    glued to the word before it, so a message is never cut between them."""
 
     text: str
     bold: bool = False
@@ -24,6 +27,23 @@ class Span:
     code: bool = False
     link: str | None = None
     mention: Mention | None = None
+    note: bool = False
+
+
+SUPERSCRIPT_DIGITS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def superscript(number: str) -> str:
+    """A footnote number as superscript digits ("12" → "¹²"), which every chat platform shows."""
+    return number.translate(SUPERSCRIPT_DIGITS)
+
+
+def heading_style(level: int) -> tuple[bool, bool]:
+    """(bold, italic) of a heading in chat text: a section title (level 2, or a heading of the bot's
+    own) bold, the level below it bold italic, deeper levels italic."""
+    if level <= 2:
+        return True, False
+    return level == 3, True
 
 
 class ParaKind(StrEnum):
@@ -39,6 +59,7 @@ class Para:
 
     spans: tuple[Span, ...]
     kind: ParaKind = ParaKind.PARAGRAPH
+    level: int = 0  # a heading's level (2 a section title, 3 and more below it); 0 for the bot's own
 
     @property
     def plain(self) -> str:

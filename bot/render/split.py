@@ -93,9 +93,9 @@ def slice_para(para: Para, start: int, end: int) -> Para:
             continue
         a, b = max(start, lo) - lo, min(end, hi) - lo
         if (a, b) != (0, len(span.text)):
-            span = Span(span.text[a:b], span.bold, span.italic, span.code, span.link, span.mention)
+            span = replace(span, text=span.text[a:b])
         spans.append(span)
-    return Para(tuple(spans), para.kind)
+    return Para(tuple(spans), para.kind, para.level)
 
 
 def _continuation(para: Para) -> Para:
@@ -111,7 +111,7 @@ def cut_para(para: Para, fits: Callable[[Para], bool]) -> list[Para]:
     if fits(para):
         return [para]
     text = para.plain
-    bounds = grapheme_bounds(text)
+    bounds = _cuttable(para, grapheme_bounds(text))
     # A cut leaves visible text on both sides (a blank message is refused): never inside the
     # trailing blanks, and the one place left past them is the end of the text.
     last = bisect_right(bounds, len(text.rstrip()) - 1)
@@ -142,6 +142,18 @@ def cut_para(para: Para, fits: Callable[[Para], bool]) -> list[Para]:
         cut = _preferred_cut(text, start, bounds[lo : lo + longest + 1])
         pieces.append(piece(cut))
         start = cut
+
+
+def _cuttable(para: Para, bounds: list[int]) -> list[int]:
+    """The grapheme bounds where a cut may fall: never before or inside a footnote reference, which
+    belongs to the word before it."""
+    glued: set[int] = set()
+    offset = 0
+    for span in para.spans:
+        if span.note:
+            glued.update(range(offset, offset + len(span.text)))
+        offset += len(span.text)
+    return [b for b in bounds if b not in glued] if glued else bounds
 
 
 def _longest_end(count: int, fits: Callable[[int], bool]) -> int | None:

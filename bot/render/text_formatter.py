@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from bot.render.document import Action, Button, Document, Para, ParaKind, Span, encode_action
+from bot.render.document import Action, Button, Document, Para, ParaKind, Span, encode_action, heading_style
 from bot.render.split import Budget, pack
 
 # Rendered paragraphs are cached per formatter (pagination tests many page candidates); past this
@@ -42,28 +42,26 @@ def merge_spans(spans: Sequence[Span]) -> list[Span]:
         if not span.text:
             continue
         last = merged[-1] if merged else None
-        if last is not None and (last.bold, last.italic, last.code, last.link, last.mention) == (
+        if last is not None and (last.bold, last.italic, last.code, last.link, last.mention, last.note) == (
             span.bold,
             span.italic,
             span.code,
             span.link,
             span.mention,
+            span.note,
         ):
-            merged[-1] = Span(
-                last.text + span.text, span.bold, span.italic, span.code, span.link, span.mention
-            )
+            merged[-1] = replace(last, text=last.text + span.text)
         else:
             merged.append(span)
     return merged
 
 
 def styled_for(para: Para) -> list[Span]:
-    """The spans as shown: merged, and bold throughout in a heading."""
+    """The spans as shown: merged, and styled throughout in a heading as its level says."""
     spans = merge_spans(para.spans)
     if para.kind is ParaKind.HEADING:
-        spans = merge_spans(
-            [s if s.bold else Span(s.text, True, s.italic, s.code, s.link, s.mention) for s in spans]
-        )
+        bold, italic = heading_style(para.level)
+        spans = merge_spans([replace(s, bold=s.bold or bold, italic=s.italic or italic) for s in spans])
     return spans
 
 

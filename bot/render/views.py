@@ -16,7 +16,18 @@ from enum import StrEnum
 from types import MappingProxyType
 
 from bot.model import Article, BilingualPair, Block, BlockKind, Brief, KeyPoint, RelevanceNote, SpanKind
-from bot.render.document import Action, ActionKind, Button, Document, Mention, Para, ParaKind, Span
+from bot.render.document import (
+    Action,
+    ActionKind,
+    Button,
+    Document,
+    Mention,
+    Para,
+    ParaKind,
+    Span,
+    heading_style,
+    superscript,
+)
 from bot.render.formatter import Formatter
 from bot.render.i18n import N_, Lang, clear_conversions, convert_article_text, parse_lang, translator
 from bot.render.memo import ArticleMemo
@@ -54,6 +65,7 @@ _EMPTY_PART: Mapping[Part, str] = {
     Part.ORIGINAL: N_("This article has no original text."),
 }
 
+NOTES_LABEL = N_("Notes")  # the heading over an article's footnotes
 PREVIOUS = "◀"
 NEXT = "▶"
 HEADER_PARAS = 1  # every text page starts with one header paragraph (title, view, page n/m)
@@ -228,40 +240,95 @@ def prompt_documents(article: Article, *, lang: Lang | str) -> list[Document]:
 # --- text pages -----------------------------------------------------------------------------------
 
 
-def _block_para(block: Block, *, quoted: bool = False) -> Para:
-    """A block as a paragraph; `quoted` sets a translation apart from its source in the bilingual view."""
-    bold = block.kind is BlockKind.HEADING
-    italic = block.kind is BlockKind.IMAGE_CAPTION
-    span = Span(block.text, bold=bold, italic=italic)
+def _inline(block: Block, *, bold: bool = False, italic: bool = False) -> list[Span]:
+    """A block's runs as spans: emphasis italic, strong bold, links, references in superscript."""
+    spans = []
+    for run in block.spans:
+        match run.kind:
+            case SpanKind.EMPHASIS:
+                spans.append(Span(run.text, bold=bold, italic=True))
+            case SpanKind.STRONG:
+                spans.append(Span(run.text, bold=True, italic=italic))
+            case SpanKind.LINK:
+                spans.append(Span(run.text, bold=bold, italic=italic, link=run.target))
+            case SpanKind.FOOTNOTE_REF:
+                spans.append(Span(superscript(run.text), note=True))
+            case _:
+                spans.append(Span(run.text, bold=bold, italic=italic))
+    return spans
+
+
+def _block_para(block: Block, *, quoted: bool = False, note_number: int | None = None) -> Para:
+    """A block as a paragraph; `quoted` sets a translation apart from its source in the bilingual view.
+
+    Numbered items and footnotes start with their number ("3. "), headings keep their level, a quote
+    ends with its attribution. `note_number` numbers a footnote that carries no number of its own."""
+    bold = italic = False
+    if block.kind is BlockKind.HEADING and quoted:
+        bold, italic = heading_style(block.level or 2)  # a blockquote shows the heading's own style
+    italic = italic or block.kind is BlockKind.IMAGE_CAPTION
+    spans = _inline(block, bold=bold, italic=italic)
+    number = note_number if block.kind is BlockKind.FOOTNOTE and block.number is None else block.number
+    if number is not None:
+        spans.insert(0, Span(f"{number}. "))
+    if block.kind is BlockKind.QUOTE and block.attribution:
+        spans.append(Span(f"\n— {block.attribution}"))
     if quoted:
-        return Para((span,), ParaKind.QUOTE)
+        return Para(tuple(spans), ParaKind.QUOTE)
     kind = {
         BlockKind.HEADING: ParaKind.HEADING,
-        BlockKind.LIST_ITEM: ParaKind.LIST_ITEM,
+        BlockKind.LIST_ITEM: ParaKind.PARAGRAPH if number is not None else ParaKind.LIST_ITEM,
         BlockKind.QUOTE: ParaKind.QUOTE,
     }.get(block.kind, ParaKind.PARAGRAPH)
-    return Para((span,), kind)
+    return Para(tuple(spans), kind, block.level or 0)
 
 
 def _shown(block: Block) -> bool:
     return bool(block.text.strip())
 
 
-def units(article: Article, part: Part) -> list[tuple[Para, ...]]:
+def _notes_heading(label: str) -> tuple[Para, ...]:
+    return (Para((Span(label, bold=True),), ParaKind.HEADING, 2),)
+
+
+def units(article: Article, part: Part, *, notes_label: str = "Notes") -> list[tuple[Para, ...]]:
     """The view's text as groups to paginate: a pair per group for bilingual, a block otherwise.
 
+    The footnotes stand under a `notes_label` heading (注释 / Notes), numbered as in the text.
     `article` is already localized (see `localize`); blank blocks are left out."""
+    groups: list[tuple[Para, ...]] = []
     if part is Part.BILINGUAL:
-        groups: list[tuple[Para, ...]] = []
+        source_notes = target_notes = 0
+        headed = False
         for pair in article.bilingual:
-            group = [_block_para(pair.source)] if pair.source is not None and _shown(pair.source) else []
+            group = []
+            if pair.source is not None and _shown(pair.source):
+                source_notes += pair.source.kind is BlockKind.FOOTNOTE
+                group.append(_block_para(pair.source, note_number=source_notes))
             if pair.target is not None and _shown(pair.target):
-                group.append(_block_para(pair.target, quoted=True))
+                target_notes += pair.target.kind is BlockKind.FOOTNOTE
+                group.append(_block_para(pair.target, quoted=True, note_number=target_notes))
             if group:
+                if not headed and _is_note(pair):
+                    groups.append(_notes_heading(notes_label))
+                    headed = True
                 groups.append(tuple(group))
         return groups
     blocks = article.translation if part is Part.TRANSLATION else article.original
-    return [(_block_para(b),) for b in blocks if _shown(b)]
+    notes = 0
+    for block in blocks:
+        if not _shown(block):
+            continue
+        if block.kind is BlockKind.FOOTNOTE:
+            notes += 1
+            if notes == 1:
+                groups.append(_notes_heading(notes_label))
+        groups.append((_block_para(block, note_number=notes),))
+    return groups
+
+
+def _is_note(pair: BilingualPair) -> bool:
+    return any(b is not None and b.kind is BlockKind.FOOTNOTE for b in (pair.source, pair.target))
 
 
 def _shortened(text: str, length: int) -> str:
@@ -296,7 +363,7 @@ def _text_part(part: Part | str) -> Part:
 def _paginate(article: Article, part: Part, lang: Lang, formatter: Formatter) -> tuple[tuple[Para, ...], ...]:
     _ = translator(lang)
     a = localize(article, lang)
-    groups = units(a, part)
+    groups = units(a, part, notes_label=_(NOTES_LABEL))
     if not groups:
         return ((Para((Span(_(_EMPTY_PART[part]), italic=True),)),),)
     header = page_header(article, part, WIDEST_PAGE_NUMBER, WIDEST_PAGE_NUMBER, lang=lang)

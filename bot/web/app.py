@@ -40,6 +40,7 @@ from bot.web.contents import contents, heading_anchor, pair_heading
 from bot.web.data import PageData
 from bot.web.headers import SecurityHeaders
 from bot.web.language import reader_lang
+from bot.web.richtext import block_html, notes_of, text_html, web_url
 
 log = logging.getLogger("atou.web")
 
@@ -120,6 +121,7 @@ def _environment() -> jinja2.Environment:
     env.filters["pair_heading"] = pair_heading
     env.globals["contents"] = contents
     env.globals["heading_anchor"] = heading_anchor
+    env.globals.update(text_html=text_html, block_html=block_html, notes_of=notes_of)
     return env
 
 
@@ -135,13 +137,6 @@ def _zone(name: str | None) -> ZoneInfo | None:
         return ZoneInfo(name) if name else None
     except (ZoneInfoNotFoundError, ValueError):
         return None
-
-
-def web_url(url: str | None) -> str | None:
-    """`url` if it is an http(s) address, else None: an article's source link must never be `javascript:`."""
-    if url and url.lower().startswith(("https://", "http://")) and not any(c.isspace() for c in url):
-        return url
-    return None
 
 
 def root_prefix(path: str) -> str:

@@ -7,7 +7,18 @@ from dataclasses import replace
 
 from hypothesis import strategies as st
 
-from bot.model import Article, BilingualPair, Block, BlockKind, Brief, KeyPoint, RelevanceNote
+from bot.model import (
+    Article,
+    BilingualPair,
+    Block,
+    BlockKind,
+    Brief,
+    KeyPoint,
+    RelevanceNote,
+    SpanKind,
+    TextSpan,
+)
+from bot.render.document import SUPERSCRIPT_DIGITS as SUPERSCRIPT
 from bot.render.document import Action, Button, Document, Mention, Para, ParaKind, Span
 
 # Pieces that break naive splitters and escapers.
@@ -199,7 +210,37 @@ def _block(text: str, kind: BlockKind) -> Block:
     return Block(kind, text)
 
 
-short_blocks = st.builds(_block, visible_text, st.sampled_from(list(BlockKind)))
+def _fields(kind: BlockKind, number: int | None, level: int, said: str | None) -> dict[str, object]:
+    """What a block of `kind` may carry: a heading's level, an item's or note's number, who said a quote."""
+    if kind is BlockKind.HEADING:
+        return {"level": level}
+    if kind in (BlockKind.LIST_ITEM, BlockKind.FOOTNOTE):
+        return {"number": number}
+    if kind is BlockKind.QUOTE:
+        return {"attribution": said}
+    return {}
+
+
+@st.composite
+def _styled_block(draw: st.DrawFn) -> Block:
+    """A block with styled runs: words set plain, in emphasis, strong, as links, with note references."""
+    runs: list[TextSpan] = []
+    for word in draw(st.lists(visible_text.map(lambda t: t[:60]), min_size=1, max_size=5)):
+        style = draw(st.sampled_from([SpanKind.TEXT, SpanKind.EMPHASIS, SpanKind.STRONG, SpanKind.LINK]))
+        runs.append(TextSpan(word, style, draw(st.sampled_from(LINKS)) if style is SpanKind.LINK else None))
+        if draw(st.integers(0, 2)) == 0:  # a reference glued to the word
+            runs.append(TextSpan(str(draw(st.integers(1, 120))), SpanKind.FOOTNOTE_REF))
+    kind = draw(st.sampled_from(list(BlockKind)))
+    fields = _fields(
+        kind,
+        draw(st.none() | st.integers(0, 999)),
+        draw(st.integers(2, 6)),
+        draw(st.none() | visible_text.map(lambda t: t[:40])),
+    )
+    return Block.of(kind, tuple(runs), **fields)
+
+
+short_blocks = st.one_of(st.builds(_block, visible_text, st.sampled_from(list(BlockKind))), _styled_block())
 long_blocks = st.builds(_block, long_cjk, st.sampled_from(list(BlockKind)))
 pairs = st.builds(
     BilingualPair,
@@ -265,6 +306,8 @@ def _random_span(rng: random.Random) -> Span:
         return Span(text, code=True, bold=rng.random() < 0.5)
     if kind == 3:
         return Span(text, bold=rng.random() < 0.5, italic=rng.random() < 0.5)
+    if rng.random() < 0.2:
+        return Span(str(rng.randint(1, 99)).translate(SUPERSCRIPT), note=True)
     return Span(text)
 
 
@@ -296,8 +339,24 @@ random_documents = st.integers(min_value=0, max_value=2**64).map(random_document
 
 
 def _random_block(rng: random.Random, seed: int, long_chance: float) -> Block:
-    text = _long_cjk(seed) if rng.random() < long_chance else _random_text(rng, 120)
-    return Block(rng.choice(list(BlockKind)), text)
+    kind = rng.choice(list(BlockKind))
+    if rng.random() < long_chance:
+        return Block(kind, _long_cjk(seed))
+    runs = []
+    for _ in range(rng.randint(1, 4)):
+        style = rng.choice([SpanKind.TEXT, SpanKind.TEXT, SpanKind.EMPHASIS, SpanKind.STRONG, SpanKind.LINK])
+        runs.append(
+            TextSpan(_random_text(rng, 40), style, rng.choice(LINKS) if style is SpanKind.LINK else None)
+        )
+        if rng.random() < 0.3:
+            runs.append(TextSpan(str(rng.randint(1, 30)), SpanKind.FOOTNOTE_REF))
+    fields = _fields(
+        kind,
+        rng.choice([None, rng.randint(0, 99)]),
+        rng.randint(2, 6),
+        rng.choice([None, _random_text(rng, 8)]),
+    )
+    return Block.of(kind, tuple(runs), **fields)
 
 
 def random_article(seed: int) -> Article:

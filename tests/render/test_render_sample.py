@@ -11,7 +11,7 @@ from adapters.telegram.format import TelegramFormatter
 from bot.model import Article
 from bot.render import views
 from bot.render.document import Document, Mention
-from bot.render.i18n import Lang, convert_article_text
+from bot.render.i18n import Lang, convert_article_text, translator
 from bot.render.views import Part, brief_document, page_count, prompt_documents, text_page
 from tests.render.render_checks import check_telegram, discord_problems
 
@@ -56,7 +56,9 @@ def test_every_page_of_every_part_is_one_message_within_limits(
             (message,) = formatter.format(page.doc)
             _check(platform, message)
             bodies.append([p.plain for p in page.body])
-        groups = views.units(views.localize(article, lang), part)
+        groups = views.units(
+            views.localize(article, lang), part, notes_label=translator(lang)(views.NOTES_LABEL)
+        )
         # every block comes back exactly once, in order
         assert "".join(t for body in bodies for t in body) == "".join(p.plain for g in groups for p in g)
         # no pair (or block) that fits on a page is cut or spread over two pages

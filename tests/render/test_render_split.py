@@ -123,3 +123,43 @@ def test_cuts_fall_on_grapheme_boundaries(case: tuple[str, int]) -> None:
         assert offset in bounds
         assert utf16_len(piece) <= limit
         assert piece.strip()
+
+
+def test_a_footnote_reference_stays_with_its_word() -> None:
+    # "编写的。³ 在": the sentence end before the reference is no place to cut.
+    para = Para((Span("第一句话说完了。" * 2 + "编写的。"), Span("³", note=True), Span(" 在后面还有很多很多的字")))
+    pieces = cut_para(para, lambda p: utf16_len(p.plain) <= 30)
+    assert all(not p.plain.startswith("³") for p in pieces)
+    assert any("编写的。³" in p.plain for p in pieces)
+
+
+@st.composite
+def _noted_paras(draw: st.DrawFn) -> Para:
+    spans: list[Span] = []
+    for word in draw(st.lists(hostile_text.filter(lambda t: bool(t.strip())), min_size=1, max_size=8)):
+        spans.append(Span(word, italic=draw(st.booleans())))
+        if draw(st.booleans()):
+            spans.append(Span(draw(st.sampled_from(["¹", "²³", "⁴⁵⁶"])), note=True))
+    return Para(tuple(spans))
+
+
+@settings(max_examples=200, deadline=None)
+@given(_noted_paras(), st.integers(min_value=8, max_value=200))
+def test_a_cut_never_separates_a_footnote_reference_from_its_word(para: Para, limit: int) -> None:
+    glued = set()
+    offset = 0
+    for span in para.spans:
+        if span.note:
+            glued.update(range(offset, offset + len(span.text)))  # before it, and inside it
+        offset += len(span.text)
+    try:
+        pieces = cut_para(para, lambda p: utf16_len(p.plain) <= limit)
+    except ValueError:
+        return  # a grapheme (with its reference) longer than the limit: refused, not cut wrongly
+    assert "".join(p.plain for p in pieces) == para.plain
+    cut = 0
+    for piece in pieces[:-1]:
+        cut += len(piece.plain)
+        assert cut not in glued, f"cut at {cut} separates a reference from its word: {para.plain!r}"
+        # the reference keeps its mark in the piece it went to
+    assert sum(1 for p in pieces for s in p.spans if s.note) >= sum(1 for s in para.spans if s.note)

@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 from adapters.console.format import ConsoleFormatter
 from adapters.discord.format import DiscordFormatter
 from adapters.telegram.format import TelegramFormatter
-from bot.model import Article, BilingualPair, Block, BlockKind, Brief, KeyPoint, RelevanceNote
+from bot.model import Article, BilingualPair, Block, BlockKind, Brief, KeyPoint, RelevanceNote, SpanKind
 from bot.render import views
 from bot.render.document import Action, Document, Mention, ParaKind, decode_action, encode_action
-from bot.render.i18n import Lang, convert_article_text
+from bot.render.i18n import Lang, convert_article_text, translator
 from bot.render.views import Part, brief_document, page_count, prompt_documents, text_page
 from tests.render.render_checks import check_telegram, discord_problems
 from tests.render.render_strategies import articles, random_articles
@@ -207,24 +207,62 @@ def test_a_pair_too_big_for_a_page_is_split_but_its_neighbours_are_not() -> None
 
 
 def _expected_units(article: Article, part: Part, lang: Lang) -> list[list[str]]:
-    """The texts each view must show, in order, independently of the view code."""
+    """The texts each view must show, in order, independently of the view code: numbered items and
+    footnotes start with their number, references show in superscript, a quote ends with who said
+    it, and the footnotes stand under a 注释 / Notes heading."""
 
     def shown(block: Block | None) -> bool:
         return block is not None and bool(block.text.strip())
 
-    def conv(text: str) -> str:
-        return convert_article_text(text, lang)
+    def conv(text: str, translated: bool) -> str:
+        return convert_article_text(text, lang) if translated else text
 
+    def text(block: Block, ordinal: int, translated: bool) -> str:
+        body = "".join(
+            s.text.translate(SUPERSCRIPT) if s.kind is SpanKind.FOOTNOTE_REF else conv(s.text, translated)
+            for s in block.spans
+        )
+        number = block.number if block.number is not None or block.kind is not BlockKind.FOOTNOTE else ordinal
+        prefix = "" if number is None else f"{number}. "
+        said = (
+            f"\n— {conv(block.attribution, translated)}"
+            if block.kind is BlockKind.QUOTE and block.attribution
+            else ""
+        )
+        return prefix + body + said
+
+    notes = [translator(lang)("Notes")]
     if part is Part.BILINGUAL:
         out = []
+        counts = [0, 0]
+        headed = False
         for pair in article.bilingual:
-            unit = [pair.source.text] if shown(pair.source) else []  # type: ignore[union-attr]
-            unit += [conv(pair.target.text)] if shown(pair.target) else []  # type: ignore[union-attr]
+            unit = []
+            for side, (block, translated) in enumerate(((pair.source, False), (pair.target, True))):
+                if block is not None and shown(block):
+                    counts[side] += block.kind is BlockKind.FOOTNOTE
+                    unit.append(text(block, counts[side], translated))
             if unit:
+                if not headed and any(
+                    b is not None and b.kind is BlockKind.FOOTNOTE for b in (pair.source, pair.target)
+                ):
+                    out.append(notes)
+                    headed = True
                 out.append(unit)
         return out
     blocks = article.original if part is Part.ORIGINAL else article.translation
-    return [[b.text if part is Part.ORIGINAL else conv(b.text)] for b in blocks if shown(b)]
+    out, count = [], 0
+    for block in blocks:
+        if shown(block):
+            if block.kind is BlockKind.FOOTNOTE:
+                count += 1
+                if count == 1:
+                    out.append(notes)
+            out.append([text(block, count, part is Part.TRANSLATION)])
+    return out
+
+
+SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 FORMATTERS = {"telegram": TELEGRAM, "discord": DISCORD}
@@ -272,7 +310,7 @@ def _check_pages(article: Article, platform: str, lang: Lang, part: Part) -> Non
     # and a unit that fits on a page alone sits on one page.
     pieces = [(i, p.plain) for i, page in enumerate(pages) for p in page.body]
     header = views.page_header(article, part, views.WIDEST_PAGE_NUMBER, views.WIDEST_PAGE_NUMBER, lang=lang)
-    groups = views.units(views.localize(article, lang), part)
+    groups = views.units(views.localize(article, lang), part, notes_label=translator(lang)(views.NOTES_LABEL))
     assert [[p.plain for p in g] for g in groups] == expected
     k = 0
     for group, texts in zip(groups, expected, strict=True):
