@@ -99,7 +99,6 @@ async def run_adapters(
     """
     from bot.drafting.polling import SCOPE as POLLING_SCOPE
     from bot.drafting.polling import poll_while_leading
-    from bot.health import Health
     from storage.leader import Leaders, leadership_for
 
     settings = boot.settings
@@ -114,7 +113,7 @@ async def run_adapters(
     # Each platform is led by one of the instances that run it: an instance contends only for its own.
     scopes = [a.name for a in adapters] if schedule else []
     leaders = Leaders({name: leadership_for(settings.database_url, scope=name) for name in scopes})
-    health = Health(settings, boot.database, leadership=leaders) if report_health else None
+    health = boot.health(leaders) if report_health else None
     started: list[Adapter] = []
     leader_tasks: list[asyncio.Task[None]] = []
     failures: list[StartupError] = []

@@ -8,6 +8,7 @@ reading pages (`atou serve`), health, and each command of `bot.cli`:
         boot.articles                        # the article store on it
         boot.engine                          # the core on it
         boot.adapters()                      # every platform whose token is configured
+        boot.health(leaders)                 # /healthz, /metrics and the heartbeat (`atou run`)
 
 A platform is added by a folder under `adapters/` whose `__init__.py` has
 `create(settings, context) -> Adapter | None`, and one line in `ADAPTER_MODULES`. Adapters get what
@@ -35,8 +36,10 @@ from bot.services.engine import Engine
 if TYPE_CHECKING:
     from sqlalchemy import Engine as Database
 
+    from bot.health import Health
     from bot.render.formatter import Formatter
     from storage.articles import ArticleStore
+    from storage.leader import Leaders
 
 # The platforms `atou run` starts when their token is set: one registration line per platform.
 ADAPTER_MODULES: tuple[str, ...] = ("adapters.telegram", "adapters.discord")
@@ -98,6 +101,12 @@ class Bootstrapped:
     ) -> list[Adapter]:
         """The adapters of every platform module whose `create` returns one (its token is configured)."""
         return load_adapters(self.settings, self.adapter_context(handler), modules)
+
+    def health(self, leadership: Leaders | None = None) -> Health:
+        """This process's health: /healthz and /metrics, and its heartbeat in the database."""
+        from bot.health import Health
+
+        return Health(self.settings, self.database, leadership=leadership)
 
     def console(self, **options: Any) -> Adapter:
         """The terminal chat of `atou demo` (`options`: see `adapters.console.adapter.ConsoleAdapter`)."""
