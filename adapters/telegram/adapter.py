@@ -116,6 +116,13 @@ class _TtlCache:
             del self._entries[key]
 
 
+def file_url(api_url: str) -> str:
+    """Where files are downloaded from, beside the Bot API: `https://api.telegram.org/bot` (or a
+    self-hosted server's `…/bot`) serves files from `…/file/bot`."""
+    base = api_url.rstrip("/")
+    return f"{base.removesuffix('/bot')}/file/bot"
+
+
 class TelegramAdapter:
     """The Telegram `Platform` and `Adapter` (see the module docstring)."""
 
@@ -156,6 +163,7 @@ class TelegramAdapter:
             ApplicationBuilder()
             .token(token)
             .base_url(api_url)
+            .base_file_url(file_url(api_url))
             .rate_limiter(self.pacer)
             # As many connections as Telegram lets messages go at once (30 a second); more wait for one.
             .request(self._transports[0])

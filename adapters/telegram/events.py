@@ -1,7 +1,8 @@
 """Telegram updates → the core's neutral events (`bot.protocol`). The core never sees a Telegram object.
 
 - A message starting with a command for this bot → CommandEvent (`/name@thisbot args…`; commands for
-  another bot are ignored). `/start <payload>` in a private chat carries a button action from a "read
+  another bot are ignored). A document's caption is read like a text; a document captioned with the
+  command, or the one the command replies to, comes as the event's attachment (`/import`). `/start <payload>` in a private chat carries a button action from a "read
   privately" link → ButtonEvent there; any other `/start` → `/help`.
 - Any other message with text (or a caption) → MessageEvent. In a forum topic the chat carries the
   topic as its thread, and Telegram's implicit reply to the topic's first message is not a reply.
@@ -19,10 +20,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from telegram import CallbackQuery, Chat, ChatMemberUpdated, Message, MessageEntity, Update, User
+from telegram import CallbackQuery, Chat, ChatMemberUpdated, Document, Message, MessageEntity, Update, User
+from telegram.error import TelegramError
 
 from adapters.telegram.deeplink import action_of_payload
+from adapters.telegram.errors import neutral
 from bot.protocol import (
+    Attachment,
     BotAdded,
     BotRemoved,
     ButtonEvent,
@@ -38,6 +42,8 @@ from bot.render.document import decode_action
 
 PLATFORM = "telegram"
 GROUP_ANONYMOUS_BOT_ID = 1087968824
+# The biggest file the Bot API's getFile hands a bot (a bigger one needs a self-hosted Bot API server).
+GET_FILE_LIMIT = 20 * 1024 * 1024
 PRESENT = ("member", "administrator", "creator", "restricted")
 
 
@@ -91,13 +97,18 @@ def _at(value: datetime | None) -> datetime:
 
 
 def _command(message: Message, me: Me) -> tuple[str, str, list[MessageEntity]] | None:
-    """(name, rest of the text, entities) when the message is a command for this bot."""
-    text = message.text or ""
-    entities = list(message.entities)
+    """(name, rest of the text, entities) when the message — its text, or a document's caption — is a
+    command for this bot."""
+    if message.text is not None:
+        text, entities, parse = message.text, list(message.entities), message.parse_entity
+    elif message.caption is not None:
+        text, entities, parse = message.caption, list(message.caption_entities), message.parse_caption_entity
+    else:
+        return None
     first = next((e for e in entities if e.type == MessageEntity.BOT_COMMAND and e.offset == 0), None)
     if first is None:
         return None
-    word = message.parse_entity(first)
+    word = parse(first)
     name, _, target = word[1:].partition("@")
     if target and target.lower() != me.username.lower():
         return ("", "", [])  # a command for another bot
@@ -120,6 +131,26 @@ def _mentions(message: Message, entities: list[MessageEntity]) -> tuple[Member, 
     return tuple(found)
 
 
+def attachment_of(message: Message) -> Attachment | None:
+    """The document a command came with: the one it is the caption of, or the one it replies to."""
+    replied = message.reply_to_message
+    document = message.document or (replied.document if replied is not None else None)
+    if document is None:
+        return None
+    found: Document = document
+
+    async def fetch() -> bytes:
+        try:
+            file = await found.get_file()
+            return bytes(await file.download_as_bytearray())
+        except TelegramError as exc:
+            raise neutral(exc) from exc
+
+    return Attachment(
+        found.file_name or found.file_unique_id, found.file_size or 0, fetch, max_size=GET_FILE_LIMIT
+    )
+
+
 def from_message(message: Message, me: Me) -> InboundEvent | None:
     chat = chat_ref(message)
     at = _at(message.date)
@@ -129,7 +160,7 @@ def from_message(message: Message, me: Me) -> InboundEvent | None:
     if text is None:
         return None  # service messages, stickers and media without a caption
     author = author_of(message)
-    command = _command(message, me) if message.text is not None else None
+    command = _command(message, me)
     if command is not None:
         name, rest, entities = command
         if not name:
@@ -152,6 +183,7 @@ def from_message(message: Message, me: Me) -> InboundEvent | None:
             args=args,
             message_id=str(message.message_id),
             mentions=_mentions(message, entities),
+            attachment=attachment_of(message),
         )
     return MessageEvent(
         chat=chat,

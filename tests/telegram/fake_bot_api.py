@@ -8,9 +8,11 @@ code points), the HTML rules (see `fake_html`), at most 100 formatting entities,
 migrated groups, and flood limits (20 messages a minute per group, 30 a second overall, answered with
 429 and `retry_after`; `Limits.telegram(scale)` divides the periods so tests run fast).
 
-Tests drive the other side: add users and chats, post messages and edits as members (delivered to the
-bot by Telegram's privacy-mode rules), press buttons, kick the bot, migrate a group, open and close
-topics. Every Bot API call is recorded in `calls`.
+Tests drive the other side: add users and chats, post messages, documents and edits as members
+(delivered to the bot by Telegram's privacy-mode rules, a document's caption counting as its text),
+press buttons, kick the bot, migrate a group, open and close topics. Every Bot API call is recorded in
+`calls`; files are handed out as Telegram does, by `getFile` (20 MB at most) then a download from
+`/file/bot<token>/<file_path>`, each download recorded in `downloads`.
 
 The fake delivers webhooks to 127.0.0.1 only, over plain HTTP (Telegram requires HTTPS); that is the
 one place it is laxer than Telegram, so that no test talks to anything else.
@@ -23,6 +25,7 @@ import contextlib
 import itertools
 import json
 import math
+import mimetypes
 import re
 import time
 from collections import deque
@@ -44,6 +47,8 @@ MAX_TEXT = 4096
 MAX_CAPTION = 1024
 MAX_ENTITIES = 100
 MAX_CALLBACK_ANSWER = 200
+# getFile hands bots files of at most 20 MB; a bigger one is "Bad Request: file is too big".
+MAX_DOWNLOAD = 20 * 1024 * 1024
 # Update kinds Telegram sends when `allowed_updates` is empty: all but these.
 NOT_BY_DEFAULT = {"chat_member", "message_reaction", "message_reaction_count"}
 # Methods that post a message count towards flood limits.
@@ -231,7 +236,10 @@ class FakeBotApi:
         self.chats: dict[int, FakeChat] = {}
         self.calls: list[Call] = []
         self.commands: dict[tuple[str, str], list[dict[str, str]]] = {}
-        self.documents: dict[str, bytes] = {}
+        self.documents: dict[str, bytes] = {}  # file_id → content, of files the bot sent or members posted
+        self._file_unique_ids: dict[str, str] = {}  # file_id → file_unique_id, of members' documents
+        self._file_paths: dict[str, str] = {}  # file_path given by getFile → file_id
+        self.downloads: list[str] = []  # file paths downloaded, in order
         self.too_many_requests = 0
         self._ids = itertools.count(1000)
         self._group_ids = itertools.count(100001)
@@ -269,6 +277,7 @@ class FakeBotApi:
     async def start(self) -> FakeBotApi:
         app = web.Application(client_max_size=60 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         self._runner, self.port = await serve_locally(app, access_log=None, handle_signals=False)
         return self
 
@@ -439,6 +448,41 @@ class FakeBotApi:
             extra["entities"] = found
         if sender_chat is not None:
             extra["sender_chat"] = sender_chat
+        message = self._store(chat, user, extra, reply_to=reply_to, thread_id=thread_id)
+        if self._bot_sees(chat, message):
+            self._enqueue("message", message)
+        return message
+
+    def post_document(
+        self,
+        chat: FakeChat,
+        user: FakeUser,
+        filename: str,
+        data: bytes,
+        *,
+        caption: str | None = None,
+        reply_to: int | None = None,
+        thread_id: int | None = None,
+    ) -> dict[str, Any]:
+        """`user` sends a file as a document, with an optional caption (a leading /command in it is one)."""
+        if not data:
+            raise ValueError("Telegram does not send empty files")
+        file_id = f"BQACAgIAAx{next(self._ids)}"
+        self.documents[file_id] = data
+        extra: dict[str, Any] = {
+            "document": {
+                "file_id": file_id,
+                "file_unique_id": self._file_unique_ids.setdefault(file_id, f"AgAD{next(self._ids)}"),
+                "file_name": filename,
+                "mime_type": mimetypes.guess_type(filename)[0] or "application/octet-stream",
+                "file_size": len(data),
+            }
+        }
+        if caption:
+            extra["caption"] = caption
+            found = self._user_entities(caption)
+            if found:
+                extra["caption_entities"] = found
         message = self._store(chat, user, extra, reply_to=reply_to, thread_id=thread_id)
         if self._bot_sees(chat, message):
             self._enqueue("message", message)
@@ -642,8 +686,8 @@ class FakeBotApi:
             return False
         if chat.type == "private" or self.can_read_all_group_messages or bot.status == "administrator":
             return True
-        text = message.get("text", "")
-        for e in message.get("entities", []):
+        text = message.get("text", message.get("caption", ""))
+        for e in message.get("entities", message.get("caption_entities", [])):
             if e["type"] == "bot_command" and e["offset"] == 0:
                 command = text[: e["length"]]
                 return "@" not in command or command.lower().endswith("@" + (self.bot.username or "").lower())
@@ -704,6 +748,15 @@ class FakeBotApi:
         for hook in self._hooks:
             hook(call)
         return web.json_response(answer, status=status, dumps=lambda o: json.dumps(o, ensure_ascii=False))
+
+    async def _download(self, request: web.Request) -> web.Response:
+        """A file a getFile answer pointed to, as Telegram's file server hands it out."""
+        token, path = request.match_info["token"], request.match_info["path"]
+        file_id = self._file_paths.get(path)
+        if token != self.token or file_id is None:
+            return web.json_response({"ok": False, "error_code": 404, "description": "Not Found"}, status=404)
+        self.downloads.append(path)
+        return web.Response(body=self.documents[file_id], content_type="application/octet-stream")
 
     async def _params(self, request: web.Request) -> dict[str, Any]:
         params: dict[str, Any] = dict(request.query)
@@ -1194,6 +1247,20 @@ class FakeBotApi:
             {"id": query_id, "text": text, "show_alert": self._bool(params, "show_alert"), "url": url}
         )
         return True
+
+    async def _api_getFile(self, params: dict[str, Any]) -> dict[str, Any]:
+        file_id = params.get("file_id")
+        if not isinstance(file_id, str) or not file_id:
+            raise bad_request("file_id is empty")
+        data = self.documents.get(file_id)
+        if data is None:
+            raise bad_request("invalid file_id")
+        if len(data) > MAX_DOWNLOAD:
+            raise bad_request("file is too big")
+        path = f"documents/file_{next(self._ids)}"
+        self._file_paths[path] = file_id
+        return {"file_id": file_id, "file_unique_id": self._file_unique_ids.get(file_id, f"AgAD{file_id[-6:]}"),
+            "file_size": len(data), "file_path": path}
 
     async def _api_getChatMember(self, params: dict[str, Any]) -> dict[str, Any]:
         chat = self._chat(params)
