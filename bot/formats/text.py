@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Iterator
 from datetime import date
 
+from bot.formats import limits
 from bot.formats.problem import ImportProblem
 from bot.model import ARTICLE_ID_RE, Article, Block, SpanKind
 
@@ -90,29 +91,37 @@ def article_problems(article: Article) -> Iterator[tuple[str, str]]:
     """Every place where `article` leaves the domain the formats share, as (JSON path, what)."""
     if not ARTICLE_ID_RE.fullmatch(article.id):
         yield "$.id", "must be 1-40 characters of a-z, 0-9 and '-', starting with a letter or digit"
-    yield from _text("$.title", article.title)
+    yield from _text("$.title", article.title, limits.MAX_TITLE)
     if article.source_url is not None:
-        yield from _text("$.source_url", article.source_url)
+        yield from _text("$.source_url", article.source_url, limits.MAX_SOURCE_URL)
         if any(ch.isspace() for ch in article.source_url):
             yield "$.source_url", "must have no spaces"
     for name in ("source_lang", "target_lang"):
         if not LANG_RE.fullmatch(getattr(article, name)):
             yield f"$.{name}", "must be a language tag such as en or zh-Hans"
     brief = article.brief
-    yield from _text("$.brief.headline", brief.headline)
-    yield from _text("$.brief.verdict", brief.verdict)
+    yield from _text("$.brief.headline", brief.headline, limits.MAX_HEADLINE)
+    yield from _text("$.brief.verdict", brief.verdict, limits.MAX_VERDICT)
+    yield from _count("$.brief.key_points", len(brief.key_points), limits.MAX_KEY_POINTS, "key points")
     for i, point in enumerate(brief.key_points):
-        yield from _text(f"$.brief.key_points[{i}].lead", point.lead)
+        yield from _text(f"$.brief.key_points[{i}].lead", point.lead, limits.MAX_LEAD)
         if point.body:  # a key point may be a lead alone
-            yield from _text(f"$.brief.key_points[{i}].body", point.body)
+            yield from _text(f"$.brief.key_points[{i}].body", point.body, limits.MAX_BODY)
+    yield from _count("$.brief.relevance", len(brief.relevance), limits.MAX_RELEVANCE, "relevance notes")
     for i, note in enumerate(brief.relevance):
-        yield from _text(f"$.brief.relevance[{i}].audience", note.audience)
-        yield from _text(f"$.brief.relevance[{i}].text", note.text)
+        yield from _text(f"$.brief.relevance[{i}].audience", note.audience, limits.MAX_AUDIENCE)
+        yield from _text(f"$.brief.relevance[{i}].text", note.text, limits.MAX_NOTE)
+    yield from _count("$.brief.prompts", len(brief.prompts), limits.MAX_PROMPTS, "prompts")
     for i, prompt in enumerate(brief.prompts):
-        yield from _text(f"$.brief.prompts[{i}]", prompt)
+        yield from _text(f"$.brief.prompts[{i}]", prompt, limits.MAX_PROMPT)
+    whole = limits.too_long(limits.brief_chars(article.title, brief), limits.MAX_BRIEF)
+    if whole is not None:
+        yield "$.brief", f"(title, headline, verdict, key points, relevance notes and prompts together) {whole}"
     for section, blocks in (("original", article.original), ("translation", article.translation)):
+        yield from _count(f"$.{section}", len(blocks), limits.MAX_BLOCKS, "blocks")
         for i, block in enumerate(blocks):
             yield from block_problems(f"$.{section}[{i}]", block)
+    yield from _count("$.bilingual", len(article.bilingual), limits.MAX_BLOCKS, "pairs")
     for i, pair in enumerate(article.bilingual):
         if pair.source is None and pair.target is None:
             yield f"$.bilingual[{i}]", "a pair needs a source or a target block"
@@ -123,7 +132,7 @@ def article_problems(article: Article) -> Iterator[tuple[str, str]]:
 
 def block_problems(where: str, block: Block) -> Iterator[tuple[str, str]]:
     """Where a block leaves the shared domain: its text, its styled runs, its attribution."""
-    yield from _text(f"{where}.text", block.text)
+    yield from _text(f"{where}.text", block.text, limits.MAX_BLOCK)
     for j, span in enumerate(block.spans):
         at = f"{where}.spans[{j}]"
         if span.kind is SpanKind.TEXT:
@@ -144,13 +153,19 @@ def block_problems(where: str, block: Block) -> Iterator[tuple[str, str]]:
         if span.kind is SpanKind.FOOTNOTE_REF and not _NOTE_NUMBER_RE.fullmatch(span.text):
             yield f"{at}.text", "a footnote reference is the footnote's number, such as 3"
     if block.attribution is not None:
-        yield from _text(f"{where}.attribution", block.attribution)
+        yield from _text(f"{where}.attribution", block.attribution, limits.MAX_ATTRIBUTION)
 
 
-def _text(where: str, text: str) -> Iterator[tuple[str, str]]:
-    what = text_problem(text)
+def _text(where: str, text: str, cap: int | None = None) -> Iterator[tuple[str, str]]:
+    what = text_problem(text) or (limits.too_long(len(text), cap) if cap is not None else None)
     if what is not None:
         yield where, what
+
+
+def _count(where: str, count: int, cap: int, what: str) -> Iterator[tuple[str, str]]:
+    problem = limits.too_many(count, cap, what)
+    if problem is not None:
+        yield where, problem
 
 
 def require_in_domain(article: Article) -> None:

@@ -202,6 +202,12 @@ class Commands:
         article_id, position = event.args[0], int(event.args[1])
         if article_id not in queue:
             raise UserError(N_("There is no article “{id}”; /queue lists the next ones."), id=article_id)
+        if position > len(queue):
+            raise UserError(
+                N_("Position {position} is past the end of the queue: choose a number from 1 to {last}."),
+                position=position,
+                last=len(queue),
+            )
         self.core.articles.move(article_id, position)
         await event.respond(messages.moved_doc(group.lang, article_id, position))
 

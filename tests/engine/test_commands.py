@@ -93,6 +93,7 @@ async def test_admin_buttons_are_checked_on_every_press(world: World) -> None:
         ("/schedule 08:00 UTC funday", "“funday” is neither a timezone nor a list of days"),
         ("/move nope 1", "There is no article “nope”; /queue lists the next ones."),
         ("/move a2 first", "Use /move ID POS, e.g. /move a2 1"),
+        ("/move a2 999999", "Position 999999 is past the end of the queue: choose a number from 1 to "),
         ("/skip nope", "There is no article “nope”"),
         ("/skip 2020-01-01", "2020-01-01 has passed; give today or a later date."),
         ("/lang fr", "“fr” is not a language I speak: use zh-Hans, zh-Hant or en."),
