@@ -31,6 +31,7 @@ from bot.model import Block, Brief, KeyPoint, RelevanceNote
 from storage.drafts import DraftStore
 
 T = TypeVar("T", bound=BaseModel)
+T_batch = TypeVar("T_batch")
 
 BATCH_BLOCKS = 8
 BATCH_CHARS = 3000
@@ -178,6 +179,15 @@ def batches(original: Sequence[Block]) -> list[list[tuple[str, Block]]]:
     return out
 
 
+def _waves(work: list[T_batch], concurrency: int) -> list[list[T_batch]]:
+    """Batches in waves that fill the concurrency: the first leaves a place for the brief."""
+    first = max(1, concurrency - 1)
+    rest = max(1, concurrency)
+    waves = [work[:first]]
+    waves += [work[n : n + rest] for n in range(first, len(work), rest)]
+    return [w for w in waves if w]
+
+
 class Writer:
     """Drafts with one model client; keeps every answer in `store` so that nothing is paid twice."""
 
@@ -214,14 +224,10 @@ class Writer:
         brief_task.add_done_callback(lambda task: task.cancelled() or task.exception())
         translated: dict[str, str] = {}
         glossary: dict[str, str] = {}
-        wave = max(1, self.model.config.concurrency)
         try:
-            for first in range(0, len(work), wave):
+            for wave in _waves(work, self.model.config.concurrency):
                 results = await asyncio.gather(
-                    *(
-                        self._translate(batch, glossary, source_lang, target_lang)
-                        for batch in work[first : first + wave]
-                    )
+                    *(self._translate(batch, glossary, source_lang, target_lang) for batch in wave)
                 )
                 for texts, terms in results:
                     translated.update(texts)

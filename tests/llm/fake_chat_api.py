@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import math
 import re
@@ -312,13 +313,26 @@ def _check_response_format(fmt: Any) -> tuple[dict[str, Any], str]:
     schema = spec.get("schema")
     if not isinstance(schema, dict) or schema.get("type") != "object":
         raise Refusal(400, "response_format.json_schema.schema must be an object schema")
+    problem = _schema_problem(json.dumps(schema, sort_keys=True), bool(spec.get("strict")))
+    if problem:
+        raise Refusal(400, problem)
+    return schema, spec["name"]
+
+
+@functools.lru_cache(maxsize=256)
+def _schema_problem(schema_json: str, strict: bool) -> str | None:
+    """What is wrong with a schema (checked once per distinct schema: clients send the same few)."""
+    schema = json.loads(schema_json)
     try:
         Draft202012Validator.check_schema(schema)
     except SchemaError as exc:
-        raise Refusal(400, f"invalid JSON schema: {exc.message}") from exc
-    if spec.get("strict"):
-        _check_strict(schema, "schema")
-    return schema, spec["name"]
+        return f"invalid JSON schema: {exc.message}"
+    if strict:
+        try:
+            _check_strict(schema, "schema")
+        except Refusal as refusal:
+            return str(refusal)
+    return None
 
 
 def _check_strict(node: Any, where: str) -> None:
