@@ -28,6 +28,8 @@ DOMAIN = "atou"
 # 軟體): the translation is the author's wording, only its script changes. Run as its two steps,
 # Simplified → Traditional then Taiwan variants, which gives the same text at a third of the time.
 OPENCC_CHAIN = ("s2t", "t2tw")
+# What OpenCC gets wrong for readers in Taiwan, put right after it (see the file's header).
+PHRASES_FILE = Path(__file__).resolve().parent / "zh_hant_phrases.txt"
 
 
 class Lang(StrEnum):
@@ -152,13 +154,30 @@ def plural_translator(lang: Lang | str) -> Callable[[str, str, int], str]:
 
 
 @cache
+def taiwan_phrases() -> tuple[tuple[str, str], ...]:
+    """The project's phrase fixes (OpenCC output, Taiwan usage), longest first."""
+    pairs = []
+    for line in PHRASES_FILE.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            wrong, right = line.split("\t")
+            pairs.append((wrong.strip(), right.strip()))
+    return tuple(sorted(pairs, key=lambda pair: -len(pair[0])))
+
+
+@cache
 def _converter() -> Callable[[str], str]:
     import opencc
+    import regex
 
     to_traditional, to_taiwan = (opencc.OpenCC(config).convert for config in OPENCC_CHAIN)
+    fixes = dict(taiwan_phrases())
+    # One pass over the text, longest phrase first: a fix never rewrites another fix's result.
+    pattern = regex.compile("|".join(regex.escape(wrong) for wrong in fixes)) if fixes else None
 
     def convert(text: str) -> str:
         result: str = to_taiwan(to_traditional(text))
+        if pattern is not None:
+            result = pattern.sub(lambda m: fixes[m.group()], result)
         return result
 
     return convert

@@ -217,8 +217,8 @@ def empty_queue_doc(lang: str) -> Document:
     return _say(
         lang,
         N_(
-            "Admins: the reading queue is empty, so nothing was posted. Ask whoever runs the bot to add "
-            "articles; posting continues with the next one."
+            "Admins: the reading queue is empty, so nothing was posted. Send an article file with /import "
+            "to add one; posting continues with the next one."
         ),
     )
 
@@ -229,9 +229,9 @@ def queue_running_dry_doc(lang: str, left: int, dry: date) -> Document:
     ngettext = ntr(lang)
     text = ngettext(
         "Admins: only {count} article is left in the queue for this group, so the post on {date} will "
-        "find nothing. The operator adds articles with `atou import FILE`.",
+        "find nothing. Send an article file with /import to add one.",
         "Admins: only {count} articles are left in the queue for this group, so the post on {date} will "
-        "find nothing. The operator adds articles with `atou import FILE`.",
+        "find nothing. Send an article file with /import to add one.",
         left,
     )
     return say(text.format(count=left, date=dry.isoformat()))

@@ -52,7 +52,7 @@ async def test_admins_are_told_once_when_the_queue_will_run_dry_within_the_windo
     await _days(w, 4, 6)
     assert _warnings(w) == [
         "Admins: only 2 articles are left in the queue for this group, so the post on 2025-03-07 will find "
-        "nothing. The operator adds articles with `atou import FILE`."
+        "nothing. Send an article file with /import to add one."
     ]
     await _days(w, 7, 8)
     assert len(_warnings(w)) == 1  # the empty queue is told by its own notice, the warning not again
@@ -79,7 +79,7 @@ async def test_the_warning_is_in_the_group_language_and_can_be_turned_off() -> N
     chinese = await _joined(1, lang="zh-Hans")
     await chinese.engine.sweep()
     assert _warnings(chinese) == [
-        "管理员：本群的阅读队列里只剩 1 篇文章，2025-03-04 的推送将无文章可发。运营者可用 `atou import FILE` 添加文章。"
+        "管理员：本群的阅读队列里只剩 1 篇文章，2025-03-04 的推送将无文章可发。用 /import 发送文章文件即可添加。"
     ]
     off = await _joined(1, days=0)
     await _days(off, 3, 3)
