@@ -24,7 +24,7 @@ from adapters.console.adapter import ConsoleAdapter
 from adapters.discord.adapter import DiscordAdapter
 from adapters.telegram.adapter import TelegramAdapter
 from adapters.telegram.pacing import Limits as PacingLimits
-from bot.protocol import ChatGone, ChatRef, InboundEvent, Member, Platform
+from bot.protocol import ChatGone, ChatRef, InboundEvent, Member, Platform, ThreadGone
 from tests.engine.fakes import RecordingPlatform
 from tests.loopback import only_loopback  # noqa: F401
 from tests.telegram.fake_bot_api import AdminRights, FakeBotApi, Limits
@@ -41,7 +41,8 @@ class Harness:
     """`chat`: a group the bot may post in (and open threads in, where the platform has them);
     `admin` and `member`: one of its admins and a plain member. `shown(chat, ids)`: the text of those
     messages as the platform shows them now; `files(chat)`: the names of the files posted there;
-    `gone()`: a chat where the platform refuses the bot's messages."""
+    `gone()`: a chat where the platform refuses the bot's messages; `remove_thread(thread)`: the
+    thread is deleted on the platform's side."""
 
     platform: Platform
     chat: ChatRef
@@ -51,6 +52,7 @@ class Harness:
     shown: Callable[[ChatRef, list[str]], Awaitable[list[str]]]
     files: Callable[[ChatRef], Awaitable[list[str]]]
     gone: Callable[[], Awaitable[ChatRef]]
+    remove_thread: Callable[[ChatRef], Awaitable[None]] | None = None
 
 
 @pytest.fixture(params=PLATFORMS)
@@ -107,7 +109,12 @@ async def fake_harness() -> Harness:
         platform.failures.append(ChatGone("the bot was removed"))
         return ChatRef(platform.name, "c2")
 
-    return Harness(platform, chat, Member("ada", "Ada"), Member("bo", "Bo"), True, shown, files, gone)
+    async def remove_thread(thread: ChatRef) -> None:
+        platform.failures.append(ThreadGone("the thread was deleted"))
+
+    return Harness(
+        platform, chat, Member("ada", "Ada"), Member("bo", "Bo"), True, shown, files, gone, remove_thread
+    )
 
 
 # Telegram -------------------------------------------------------------------------------------------
@@ -147,6 +154,10 @@ async def telegram_harness() -> AsyncIterator[Harness]:
             fake.kick_bot(left)
             return ChatRef("telegram", str(left.id))
 
+        async def remove_thread(thread: ChatRef) -> None:
+            assert thread.thread_id is not None
+            fake.delete_topic(group, int(thread.thread_id))
+
         try:
             yield Harness(
                 adapter,
@@ -157,6 +168,7 @@ async def telegram_harness() -> AsyncIterator[Harness]:
                 shown,
                 files,
                 gone,
+                remove_thread,
             )
         finally:
             await adapter.stop()
@@ -205,6 +217,10 @@ async def discord_harness(simcord_env: simcord.Env, discord_adapter: DiscordAdap
         )
         return ChatRef("discord", str(muted.id))
 
+    async def remove_thread(thread: ChatRef) -> None:
+        await where(thread).delete()
+        await simcord_env.settle()
+
     return Harness(
         discord_adapter,
         ChatRef("discord", str(channel.id)),
@@ -214,4 +230,5 @@ async def discord_harness(simcord_env: simcord.Env, discord_adapter: DiscordAdap
         shown,
         files,
         gone,
+        remove_thread,
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.protocol import ChatGone, PlatformError
+from bot.protocol import ChatGone, PlatformError, ThreadGone
 from bot.render.document import Document, Para, Span, text_document
 from tests.adapters.conftest import Harness
 
@@ -58,6 +58,19 @@ async def test_a_file_is_posted_with_its_name(harness: Harness) -> None:
 async def test_admins_are_told_from_members(harness: Harness) -> None:
     assert await harness.platform.is_admin(harness.chat, harness.admin)
     assert not await harness.platform.is_admin(harness.chat, harness.member)
+
+
+async def test_a_thread_that_is_gone_is_a_neutral_error(harness: Harness) -> None:
+    """The core then posts in the main chat instead (`ThreadGone`), and does not pause the group."""
+    if harness.remove_thread is None:
+        pytest.skip("this platform has no threads")
+    (brief_id,) = await harness.platform.send(harness.chat, text_document("the brief"))
+    thread = await harness.platform.open_thread(harness.chat, "Day 2", brief_id)
+    assert thread is not None
+    await harness.remove_thread(thread)
+    with pytest.raises(ThreadGone) as refused:
+        await harness.platform.send(thread, text_document("prompt 1"))
+    assert not isinstance(refused.value, ChatGone)
 
 
 async def test_a_refusal_is_a_neutral_error(harness: Harness) -> None:
