@@ -31,10 +31,32 @@ def run_command() -> None:
         report_fatal(str(exc), exc)
         raise typer.Exit(code=EXIT_MISCONFIGURED) from None
     except (SQLAlchemyError, OSError) as exc:
-        reason = one_line(getattr(exc, "orig", None) or exc)
-        report_fatal(f"The database {shown_url(settings.database_url)} cannot be used: {reason}", exc)
+        cause = getattr(exc, "orig", None) or exc
+        database = shown_url(settings.database_url)
+        if _unreachable(cause):
+            # Not a setting to fix: the server is down or the network is not up yet. Exit 1, so that
+            # the service manager starts the bot again (a refusal, exit 2, it should not).
+            report_fatal(f"The database {database} cannot be reached: {one_line(cause)}", exc)
+            raise typer.Exit(code=1) from None
+        report_fatal(f"The database {database} cannot be used: {one_line(cause)}", exc)
         raise typer.Exit(code=EXIT_MISCONFIGURED) from None
     raise typer.Exit(code=status)
+
+
+# What PostgreSQL says while it cannot take a connection yet: worth starting again, unlike a refusal.
+_PASSING = ("starting up", "shutting down", "in recovery mode", "too many clients")
+
+
+def _unreachable(cause: BaseException) -> bool:
+    """Whether a database error means the server could not be reached or could not take us yet, rather
+    than that it refused us (a FATAL answer: unknown role or database, wrong password) or that the
+    file cannot be opened."""
+    import psycopg
+
+    if not isinstance(cause, psycopg.OperationalError):
+        return False
+    text = str(cause)
+    return "FATAL:" not in text or any(passing in text for passing in _PASSING)
 
 
 def register(app: typer.Typer) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from tests.deploy.atou_process import ATOU, finished, start_bot
+from tests.local_server import free_port
 from tests.netfault import Forwarder
 from tests.telegram.fake_bot_api import FakeBotApi
 
@@ -139,3 +140,12 @@ async def test_a_database_that_refuses_us_ends_with_one_sentence_and_status_2(
     assert await finished(bot) == 2
     lines = bot.lines()
     assert len(lines) == 1 and lines[0].startswith("The database ") and "cannot be used" in lines[0], lines
+
+
+async def test_a_database_server_not_up_yet_ends_with_one_sentence_and_status_1(tmp_path: Path) -> None:
+    nobody_listens = f"postgresql://127.0.0.1:{free_port()}/atou"
+    bot = await start_bot(tmp_path, telegram_token=WRONG_TOKEN, database_url=nobody_listens, log_level="WARNING")
+    assert await finished(bot) == 1  # the service manager starts it again; a refusal (2) it would not
+    lines = bot.lines()
+    assert len(lines) == 1 and lines[0].startswith("The database postgresql+psycopg://127.0.0.1:"), lines
+    assert "cannot be reached" in lines[0]
