@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.scheduling.schedule import Schedule
 from bot.services.core import Core
 from bot.services.domain import Group
 from bot.services.posting import next_post_at
@@ -35,11 +36,20 @@ def overview(core: Core) -> list[GroupOverview]:
         every = uow.groups.list()
         had = uow.postings.progress_counts(queue)
         last = uow.postings.last_posts()
+    # Most groups share a schedule (the default one): its next post is computed once for them all.
+    upcoming: dict[tuple[Schedule, datetime], datetime | None] = {}
+
+    def next_post(g: Group) -> datetime | None:
+        key = (g.schedule, max(now, g.schedule_since))
+        if key not in upcoming:
+            upcoming[key] = next_post_at(g, now)
+        return upcoming[key]
+
     return [
         GroupOverview(
             group=g,
             last_post=LastPost(*last[g.id]) if g.id in last else None,
-            next_post=next_post_at(g, now) if g.active else None,
+            next_post=next_post(g) if g.active else None,
             queued=len(queue) - had.get(g.id, 0),
         )
         for g in every

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 
 from bot.scheduling.due import slots_between
+from bot.scheduling.schedule import Schedule
 from bot.services import groups, messages, outbox
 from bot.services.core import Core
 from bot.services.domain import Group, queue_warning_slot
@@ -22,11 +23,21 @@ from bot.services.domain import Group, queue_warning_slot
 log = logging.getLogger(__name__)
 
 
-def runs_dry_on(group: Group, left: int, now: datetime, days: int) -> date | None:
+# The post dates of a schedule within a window: computed once per sweep for all the groups that share
+# that schedule (most keep the default one), not once per group.
+SlotDates = dict[tuple[Schedule, datetime], tuple[date, ...]]
+
+
+def runs_dry_on(group: Group, left: int, now: datetime, days: int, known: SlotDates | None = None) -> date | None:
     """The local date of the group's first post within `days` days that would find no article left."""
     start = max(now, group.schedule_since) + timedelta(microseconds=1)
-    slots = slots_between(group.schedule, start, now + timedelta(days=days))
-    return slots[left].local_date if len(slots) > left else None
+    key = (group.schedule, start)
+    dates = None if known is None else known.get(key)
+    if dates is None:
+        dates = tuple(s.local_date for s in slots_between(group.schedule, start, now + timedelta(days=days)))
+        if known is not None:
+            known[key] = dates
+    return dates[left] if len(dates) > left else None
 
 
 async def warn_running_dry(core: Core, mine: Sequence[Group], queued: int, had: Mapping[int, int]) -> None:
@@ -38,13 +49,14 @@ async def warn_running_dry(core: Core, mine: Sequence[Group], queued: int, had: 
     if days <= 0:
         return
     now = core.clock.now()
+    known: SlotDates = {}
     for group in mine:
         left = queued - had.get(group.id, 0)
         if not group.active or left <= 0:
             continue  # an empty queue is told when a post finds nothing (`Poster`)
         # A schedule posts at most once a day (twice within a day across a DST change), so more
         # articles than days + 1 cannot run out within the window: no slots to compute.
-        dry = None if left > days + 1 else runs_dry_on(group, left, now, days)
+        dry = None if left > days + 1 else runs_dry_on(group, left, now, days, known)
         if dry is None:
             if group.queue_warned:
                 groups.change(core, group.id, _unwarn)
