@@ -170,6 +170,7 @@ def build_engine(
 ) -> Engine:
     """The engine on the database `db`: SQL repositories, the article store, the settings it reads."""
     from storage.articles import ArticleStore
+    from storage.drafts import DraftStore
     from storage.unit_of_work import SqlUnitOfWorkFactory
 
     core = Core(
@@ -178,6 +179,7 @@ def build_engine(
         config=EngineConfig.from_settings(settings, instance_id=instance_id),
         clock=clock or SystemClock(),
         liveness=heartbeats(db) if instance_id is not None else None,
+        drafts=DraftStore(db),
     )
     return Engine(core)
 

@@ -64,6 +64,23 @@ class ArticleSource(Protocol):
         ...
 
 
+class DraftReview(Protocol):
+    """Drafts waiting for an editor (`storage.drafts.DraftStore`)."""
+
+    def pending(self) -> list[tuple[str, str]]:
+        """(draft id, title) of the drafts waiting for review, oldest first."""
+        ...
+
+    def approve(self, id: str) -> Article:
+        """Put the draft's article at the end of the queue. Raises LookupError for an unknown draft and
+        ValueError for one already reviewed."""
+        ...
+
+    def reject(self, id: str, reason: str | None = None) -> None:
+        """Drop the draft (never posted). Raises as `approve` does."""
+        ...
+
+
 class GroupRepository(Protocol):
     def add(self, group: Group) -> Group:
         """Store a new group; returns it with its id."""

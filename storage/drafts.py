@@ -206,6 +206,9 @@ class DraftStore:
                 query = query.where(col(DraftRow.status) == DraftStatus.READY)
             return [_summary(row) for row in session.exec(query)]
 
+    def pending(self) -> list[tuple[str, str]]:
+        return [(d.id, d.title) for d in self.listed()]
+
     # --- changing -----------------------------------------------------------------------------
 
     def add(self, new: NewDraft) -> Draft:

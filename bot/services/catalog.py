@@ -38,6 +38,8 @@ class AdminAction(StrEnum):
 
     POST_NOW = "postnow"
     SKIP = "skip"
+    APPROVE_DRAFT = "approve"  # the action's article id is the draft's
+    REJECT_DRAFT = "reject"
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +136,7 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command("postnow", N_("post the next article now"), admin=True),
     Command("queue", N_("the articles this group gets next"), admin=True),
+    Command("drafts", N_("drafts from links and feeds waiting for review, to approve or reject"), admin=True, private=True),
     Command(
         "move",
         N_("move an article to a position in the queue (1 = next)"),

@@ -191,6 +191,27 @@ class Commands:
             rows.append((pos, aid, article.title if article is not None else ""))
         return messages.queue_doc(group.lang, rows)
 
+    async def _admin_drafts(self, event: CommandEvent | ButtonEvent, group: Group) -> None:
+        pending = self.core.drafts.pending() if self.core.drafts is not None else []
+        await event.respond(messages.drafts_doc(group.lang, pending), private=True)
+
+    def _review(self, group: Group, draft_id: str, approve: bool) -> Document:
+        """Approve or reject a draft; a draft already reviewed (or gone) is a user error."""
+        if self.core.drafts is None:
+            raise UserError(N_("No drafts are waiting for review."))
+        title = dict(self.core.drafts.pending()).get(draft_id)
+        if title is None:
+            raise UserError(N_("That draft was already reviewed, or is gone."))
+        try:
+            if approve:
+                article = self.core.drafts.approve(draft_id)
+                position = self.core.articles.queue_ids().index(article.id) + 1
+                return messages.draft_reviewed_doc(group.lang, title, position)
+            self.core.drafts.reject(draft_id)
+        except (LookupError, ValueError) as exc:
+            raise UserError(N_("That draft was already reviewed, or is gone.")) from exc
+        return messages.draft_reviewed_doc(group.lang, title, None)
+
     async def _admin_move(self, event: CommandEvent, group: Group) -> None:
         usage = N_(
             "Use /move ID POS, e.g. /move {example} 1 (POS counts from 1 = next; /queue shows the ids)."
@@ -290,6 +311,9 @@ class Commands:
                     group,
                 )
                 await event.respond(self._queue(group), replace=True)
+            elif event.action.arg in (catalog.AdminAction.APPROVE_DRAFT, catalog.AdminAction.REJECT_DRAFT):
+                approve = event.action.arg == catalog.AdminAction.APPROVE_DRAFT
+                await event.respond(self._review(group, event.action.article_id, approve), private=True)
         except (UserError, ScheduleError) as error:
             await event.respond(messages.explain(error, lang), private=True)
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, time, timedelta
 from bot.config import Settings
 from bot.links import article_page_url, mint_archive_link
 from bot.observability import metrics
-from bot.ports import ArticleSource, Clock, Liveness, SystemClock, UnitOfWorkFactory
+from bot.ports import ArticleSource, Clock, DraftReview, Liveness, SystemClock, UnitOfWorkFactory
 from bot.protocol import ChatGone, ChatMoved, ChatRef, Platform, ThreadGone
 from bot.render.document import Document
 from bot.scheduling.schedule import parse_time, parse_timezone
@@ -106,6 +106,8 @@ class Core:
     # Which instances are alive, named as `config.instance_id` names this one (None: instances do not
     # report, so a dead sender's posting waits for its lease to end).
     liveness: Liveness | None = None
+    # Drafts made from links and feeds, reviewed by admins with /drafts (None: not reviewed in chat).
+    drafts: DraftReview | None = None
 
     def platform(self, chat: ChatRef) -> Platform:
         found = self.platforms.get(chat.platform)

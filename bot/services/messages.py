@@ -212,6 +212,36 @@ def queue_doc(lang: str, titles: Sequence[tuple[int, str, str]]) -> Document:
     return Document((_h(_("Next in the queue")), *items), (buttons,))
 
 
+DRAFTS_SHOWN = 5  # one row of buttons each: Discord shows at most five rows
+
+
+def drafts_doc(lang: str, drafts: Sequence[tuple[str, str]]) -> Document:
+    """`drafts`: (id, title) of the drafts waiting for review, oldest first; each gets its buttons."""
+    _ = tr(lang)
+    if not drafts:
+        return say(_("No drafts are waiting for review."))
+    shown = drafts[:DRAFTS_SHOWN]
+    items = [_li(Span(f"{n}. "), Span(did, code=True), Span(" " + title)) for n, (did, title) in enumerate(shown, 1)]
+    if len(drafts) > len(shown):
+        items.append(_p(_("{count} more wait: approve these first.").format(count=len(drafts) - len(shown))))
+    rows = tuple(
+        (
+            Button(_("Approve {number}").format(number=n), Action(ActionKind.ADMIN, did, arg=catalog.AdminAction.APPROVE_DRAFT)),
+            Button(_("Reject {number}").format(number=n), Action(ActionKind.ADMIN, did, arg=catalog.AdminAction.REJECT_DRAFT)),
+        )
+        for n, (did, _title) in enumerate(shown, 1)
+    )
+    return Document((_h(_("Drafts waiting for review")), *items), rows)
+
+
+def draft_reviewed_doc(lang: str, title: str, position: int | None) -> Document:
+    """A draft approved (`position`: its place in the queue) or rejected (None)."""
+    _ = tr(lang)
+    if position is None:
+        return say(_("Rejected “{title}”: it will not be posted.").format(title=title))
+    return say(_("Approved “{title}”: number {position} in the queue.").format(title=title, position=position))
+
+
 def empty_queue_doc(lang: str) -> Document:
     # The operator learns it from the log, in the words of the shell; the group is told what to do.
     return _say(

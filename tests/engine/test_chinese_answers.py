@@ -120,6 +120,7 @@ async def walk(w: World) -> set[str]:
     await run("/pause 假期")
     await run("/resume")
     await run("/queue")
+    await run("/drafts")
     await run("/move art-3 1")
     await run("/move nothing 1")
     await run("/move art-3")

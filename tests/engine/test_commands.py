@@ -31,6 +31,7 @@ ADMIN_CALLS = [
     "/skip",
     "/postnow",
     "/queue",
+    "/drafts",
     "/move a2 1",
     "/close",
     "/export md",
