@@ -7,11 +7,8 @@ the end-to-end tests use the real engine instead.
 
 from __future__ import annotations
 
-import ipaddress
-import socket
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import discord
 import pytest
@@ -25,6 +22,7 @@ from bot.observability import metrics
 from storage.articles import ArticleStore
 from storage.db import make_engine, upgrade
 from tests.discord.support import Recorder, make_settings
+from tests.loopback import only_loopback  # noqa: F401  (no connection beyond 127.0.0.1)
 
 
 @pytest.fixture(autouse=True)
@@ -73,42 +71,3 @@ def article(sample_page: Path, database: sqlalchemy.Engine) -> Article:
     return article
 
 
-def _is_loopback(host: object) -> bool:
-    if not isinstance(host, str):
-        return True  # AF_UNIX paths and the like
-    if host in ("localhost", ""):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-@pytest.fixture(autouse=True)
-def loopback_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Fail any attempt of the code under test to reach past 127.0.0.1 (simcord must keep it all in process)."""
-    real_connect = socket.socket.connect
-    real_connect_ex = socket.socket.connect_ex
-    real_getaddrinfo = socket.getaddrinfo
-
-    def guard(address: Any) -> None:
-        host = address[0] if isinstance(address, tuple) else address
-        if not _is_loopback(host):
-            raise AssertionError(f"network access attempted: {address!r}")
-
-    def connect(self: socket.socket, address: Any) -> None:
-        guard(address)
-        real_connect(self, address)
-
-    def connect_ex(self: socket.socket, address: Any) -> int:
-        guard(address)
-        return real_connect_ex(self, address)
-
-    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
-        guard((host.decode() if isinstance(host, bytes) else host,))
-        return real_getaddrinfo(host, *args, **kwargs)
-
-    monkeypatch.setattr(socket.socket, "connect", connect)
-    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-    yield
