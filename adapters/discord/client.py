@@ -55,10 +55,11 @@ STALE_BUTTON = N_(
     "This button belongs to an older version of the bot. Please use the slash commands instead."
 )
 CORE_FAILED = N_("Sorry, something went wrong while answering. It has been logged.")
+# The setting is in the bot owner's Developer Portal, which a server's admins cannot reach: the channel
+# hears what is wrong and whom to tell, the log names the setting for whoever runs the bot.
 CONTENT_INTENT_MISSING = N_(
-    "Admins: this bot cannot read members' messages because the Message Content intent is off "
-    "for it in the Discord Developer Portal, so replies here are not being recorded. "
-    "Turn on Bot → Privileged Gateway Intents → Message Content Intent, then restart the bot."
+    "Admins: Discord does not let this bot read members' messages here, so replies are not being "
+    "recorded. Please tell whoever runs the bot; the reason is in its log."
 )
 
 
@@ -330,7 +331,11 @@ class AtouClient(discord.Client):
         if int(group.chat_id) in self._content_notices:
             return
         self._content_notices.add(int(group.chat_id))
-        log.warning("a reply in %s could not be read: the Message Content intent is off", group.key)
+        log.warning(
+            "a reply in %s could not be read: the Message Content intent is off; turn on Bot → Privileged "
+            "Gateway Intents → Message Content Intent in the Discord Developer Portal, then restart the bot",
+            group.key,
+        )
         await with_retries(
             lambda: channel.send(self.gettext(CONTENT_INTENT_MISSING)),
             events.chat_of(channel),

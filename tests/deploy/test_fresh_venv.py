@@ -304,6 +304,7 @@ def test_the_installed_pages_load_every_asset(venv: Path, tmp_path: Path) -> Non
             base, secret, "telegram:-1001", article_id, now=datetime.now(UTC), ttl=timedelta(hours=1)
         )
         pages = {
+            f"{base}/": 200,
             f"{base}/a/{article_id}": 200,
             signed: 200,
             f"{base}/a/{article_id}?g=telegram%3A-1&exp=1&sig=x": 403,

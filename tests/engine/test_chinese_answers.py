@@ -133,6 +133,8 @@ async def walk(w: World) -> set[str]:
     await _import(w, None)
     await _import(w, Upload("commonplace-books.md", DEMO.read_bytes()), "again")
     await _import(w, Upload("commonplace-books.md", DEMO.read_bytes()))
+    await _import(w, Upload("commonplace-books.md", DEMO.read_bytes()))  # already stored
+    await _import(w, Upload("commonplace-books.md", DEMO.read_bytes()), "replace")
     await _import(w, Upload("commonplace-books.md", DEMO.read_bytes()), author=BOB)
     used.add("import")
     await run("/postnow")
