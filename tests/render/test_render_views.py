@@ -15,7 +15,7 @@ from bot.model import Article, BilingualPair, Block, BlockKind, Brief, KeyPoint,
 from bot.render import views
 from bot.render.document import Action, Document, Mention, ParaKind, decode_action, encode_action
 from bot.render.i18n import Lang, convert_article_text, translator
-from bot.render.views import Part, brief_document, page_count, prompt_documents, text_page
+from bot.render.views import Part, brief_document, page_count, pager_buttons, prompt_documents, text_page
 from tests.render.render_checks import check_telegram, discord_problems
 from tests.render.render_strategies import articles, random_articles
 
@@ -340,3 +340,10 @@ def test_a_very_long_title_is_shortened_in_page_headers() -> None:
     assert len(shown) <= views.HEADER_TITLE_LENGTH + 1 and shown.endswith("…")
     assert title.startswith(shown[:-1])
     assert shown[:-1].endswith(("题", "👨‍👩‍👧"))  # never half an emoji sequence
+
+
+def test_the_pager_marks_the_button_of_the_page_shown() -> None:
+    """Adapters learn which button stands for the page shown from the document, not from its label."""
+    row = pager_buttons("a1", Part.BILINGUAL, 2, 3)
+    assert [(b.label, b.current) for b in row] == [("◀", False), ("2/3", True), ("▶", False)]
+    assert [b.action.page for b in row if b.action is not None] == [1, 2, 3]
