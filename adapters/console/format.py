@@ -40,6 +40,8 @@ def _render_para(para: Para) -> str:
     if para.kind is ParaKind.LIST_ITEM:
         return BULLET + text
     if para.kind is ParaKind.QUOTE:
+        if para.level >= 2:  # a translated heading in the bilingual view
+            text = "#" * para.level + " " + text
         return "\n".join(QUOTE_BAR + line for line in text.split("\n"))
     return text
 

@@ -59,7 +59,9 @@ class Para:
 
     spans: tuple[Span, ...]
     kind: ParaKind = ParaKind.PARAGRAPH
-    level: int = 0  # a heading's level (2 a section title, 3 and more below it); 0 for the bot's own
+    # A heading's level (2 a section title, 3 and more below it), also on a quote that holds a
+    # translated heading; 0 for the bot's own headings.
+    level: int = 0
 
     @property
     def plain(self) -> str:

@@ -273,8 +273,8 @@ def _block_para(block: Block, *, quoted: bool = False, note_number: int | None =
         spans.insert(0, Span(f"{number}. "))
     if block.kind is BlockKind.QUOTE and block.attribution:
         spans.append(Span(f"\n— {block.attribution}"))
-    if quoted:
-        return Para(tuple(spans), ParaKind.QUOTE)
+    if quoted:  # a quoted heading keeps its level, for platforms that show it by a mark (the console)
+        return Para(tuple(spans), ParaKind.QUOTE, block.level or 0)
     kind = {
         BlockKind.HEADING: ParaKind.HEADING,
         BlockKind.LIST_ITEM: ParaKind.PARAGRAPH if number is not None else ParaKind.LIST_ITEM,
