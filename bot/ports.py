@@ -13,7 +13,7 @@ from typing import Protocol, Self
 
 from bot.archive.model import ArchivedDiscussion
 from bot.model import Article
-from bot.services.domain import Discussion, Group, Located, NewReply, Posting, ReplyStat
+from bot.services.domain import Answer, Discussion, Group, Located, NewReply, Posting, ReplyStat
 
 
 class Clock(Protocol):
@@ -172,6 +172,34 @@ class PostingRepository(Protocol):
         ...
 
 
+class AnswerRepository(Protocol):
+    """The answer outbox: what the bot owes people, stored until the platform took it."""
+
+    def add(self, answer: Answer) -> Answer:
+        """Store an answer owed; returns it with its id."""
+        ...
+
+    def get(self, answer_id: int) -> Answer | None: ...
+
+    def owed(self, platforms: Sequence[str]) -> list[Answer]:
+        """The answers still owed on these platforms, oldest first, without their contents."""
+        ...
+
+    def take_over(
+        self, answer_id: int, owner: str, now: datetime, lease_until: datetime, *, gone: str | None = None
+    ) -> bool:
+        """Become the sender of an owed answer that is free, as `PostingRepository.take_over`."""
+        ...
+
+    def save(self, answer: Answer) -> None:
+        """Store status, owner, lease, attempts and error."""
+        ...
+
+    def remove(self, answer_id: int) -> None:
+        """Forget an answer: delivered, or dropped."""
+        ...
+
+
 class DiscussionRepository(Protocol):
     def get(self, discussion_id: int) -> Discussion | None: ...
 
@@ -244,6 +272,9 @@ class UnitOfWork(Protocol):
 
     @property
     def discussions(self) -> DiscussionRepository: ...
+
+    @property
+    def answers(self) -> AnswerRepository: ...
 
     def __enter__(self) -> Self: ...
 

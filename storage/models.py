@@ -20,6 +20,7 @@ TABLE_MODULES: tuple[str, ...] = (
     "storage.discussions",
     "storage.drafts",
     "storage.sources",
+    "storage.answers",
 )
 
 for _name in TABLE_MODULES:

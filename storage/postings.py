@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Date, DateTime, Integer, String, Text, UniqueConstraint, and_, func, or_, update
 from sqlalchemy import select as sa_select
@@ -13,6 +14,9 @@ from sqlmodel import Field, Session, SQLModel, col, select
 from bot.services.domain import Discussion, Posting, PostingStatus
 from storage.discussions import DiscussionMessageRow, new_discussion_row, to_discussion
 from storage.groups import as_utc, to_db
+
+if TYPE_CHECKING:
+    from storage.answers import AnswerRow as LeasedRow
 
 UNFINISHED = (PostingStatus.SENDING.value, PostingStatus.FAILED.value)
 
@@ -177,19 +181,7 @@ class SqlPostingRepository:
     def take_over(
         self, posting_id: int, owner: str, now: datetime, lease_until: datetime, *, gone: str | None = None
     ) -> bool:
-        # One conditional UPDATE: of two instances racing for the same posting, one changes the row.
-        free = col(PostingRow.lease_until) <= to_db(now)
-        if gone is not None:
-            abandoned = and_(
-                col(PostingRow.status) == PostingStatus.SENDING.value, col(PostingRow.owner) == gone
-            )
-            free = or_(free, abandoned)
-        result = self.session.execute(
-            update(PostingRow)
-            .where(col(PostingRow.id) == posting_id, col(PostingRow.status).in_(UNFINISHED), free)
-            .values(owner=owner, lease_until=to_db(lease_until), status=PostingStatus.SENDING.value)
-        )
-        return int(getattr(result, "rowcount", 0) or 0) == 1
+        return take_over_row(self.session, PostingRow, posting_id, owner, now, lease_until, gone=gone)
 
     def unfinished(self) -> list[Posting]:
         rows = self.session.exec(
@@ -278,3 +270,28 @@ class SqlPostingRepository:
         except IntegrityError:
             return False
         return True
+
+
+def take_over_row(
+    session: Session,
+    table: type[PostingRow] | type[LeasedRow],
+    row_id: int,
+    owner: str,
+    now: datetime,
+    lease_until: datetime,
+    *,
+    gone: str | None = None,
+) -> bool:
+    """Become the sender of an unfinished row (a posting, an answer) whose lease has ended, or whose
+    sender `gone` died while sending it. One conditional UPDATE: of two instances racing for the same
+    row, one changes it."""
+    free = col(table.lease_until) <= to_db(now)
+    if gone is not None:
+        abandoned = and_(col(table.status) == PostingStatus.SENDING.value, col(table.owner) == gone)
+        free = or_(free, abandoned)
+    result = session.execute(
+        update(table)
+        .where(col(table.id) == row_id, col(table.status).in_(UNFINISHED), free)
+        .values(owner=owner, lease_until=to_db(lease_until), status=PostingStatus.SENDING.value)
+    )
+    return int(getattr(result, "rowcount", 0) or 0) == 1

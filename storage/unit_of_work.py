@@ -1,4 +1,4 @@
-"""The engine's unit of work on SQLModel sessions: one transaction over groups, postings, discussions."""
+"""The engine's unit of work on SQLModel sessions: one transaction over groups, postings, discussions, answers."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Self
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from storage.answers import SqlAnswerRepository
 from storage.discussions import SqlDiscussionRepository
 from storage.groups import SqlGroupRepository
 from storage.postings import SqlPostingRepository
@@ -20,6 +21,7 @@ class SqlUnitOfWork:
     groups: SqlGroupRepository
     postings: SqlPostingRepository
     discussions: SqlDiscussionRepository
+    answers: SqlAnswerRepository
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -29,6 +31,7 @@ class SqlUnitOfWork:
         self.groups = SqlGroupRepository(self.session)
         self.postings = SqlPostingRepository(self.session)
         self.discussions = SqlDiscussionRepository(self.session)
+        self.answers = SqlAnswerRepository(self.session)
         return self
 
     def __exit__(

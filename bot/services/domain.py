@@ -6,9 +6,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
+from typing import ClassVar
 
 from bot.protocol import ChatRef, Member
-from bot.render.document import Mention
+from bot.render.document import Document, Mention
 from bot.scheduling.schedule import Schedule
 
 
@@ -95,10 +96,6 @@ class PostingStatus(StrEnum):
 NO_THREAD = ""
 LONG_AGO = datetime.min.replace(tzinfo=UTC)
 
-# How long a failed send waits before its next attempt: doubles per attempt up to the maximum.
-RETRY_FIRST = timedelta(minutes=1)
-RETRY_MAX = timedelta(hours=1)
-
 
 def recap_slot(discussion_id: int) -> str:
     """The posting slot of a discussion's recap: claimed like a post, so it goes out once."""
@@ -124,8 +121,50 @@ def prompt_of_step(step: int) -> int | None:
     return None if step == BRIEF_STEP else step - 1
 
 
+class Leased:
+    """Something sent under a lease, as postings and answers are: its sender (`owner`) holds it until
+    `lease_until`; a failed attempt is retried after a back-off that doubles each time.
+
+    Subclasses are dataclasses that declare these fields, and may set their own back-off bounds.
+    """
+
+    retry_first: ClassVar[timedelta] = timedelta(minutes=1)
+    retry_max: ClassVar[timedelta] = timedelta(hours=1)
+
+    status: PostingStatus
+    owner: str
+    lease_until: datetime
+    attempts: int
+    error: str | None
+    finished_at: datetime | None
+
+    def fail(self, error: str, now: datetime) -> None:
+        """Record a failed attempt; the next one is due after a back-off that doubles each time."""
+        self.status = PostingStatus.FAILED
+        self.error = error[:500]
+        self.attempts += 1
+        self.lease_until = now + min(self.retry_first * 2 ** (self.attempts - 1), self.retry_max)
+
+    def finish(self, now: datetime) -> None:
+        self.status = PostingStatus.DONE
+        self.error = None
+        self.finished_at = now
+
+    def free_at(self, alive: Mapping[str, datetime] | None) -> datetime:
+        """When another sender may take this unfinished item over.
+
+        A failed one waits for its back-off (its lease). One being sent is free when its lease
+        ends, or as soon as its sender no longer counts as alive: `alive` maps each live instance to
+        the moment it stops counting as alive unless it reports again (None: no instance reports, so
+        the lease alone decides).
+        """
+        if self.status is not PostingStatus.SENDING or alive is None:
+            return self.lease_until
+        return min(self.lease_until, alive.get(self.owner, LONG_AGO))
+
+
 @dataclass(slots=True)
-class Posting:
+class Posting(Leased):
     """One article sent to one group for one slot (a local date, or a post-now request).
 
     `sent` maps each step to the platform ids of the messages it went out as, recorded as soon
@@ -154,33 +193,9 @@ class Posting:
         """A post of an article (not a recap, a queue notice or a missed day)."""
         return self.article_id is not None
 
-    def fail(self, error: str, now: datetime) -> None:
-        """Record a failed attempt; the next one is due after a back-off that doubles each time."""
-        self.status = PostingStatus.FAILED
-        self.error = error[:500]
-        self.attempts += 1
-        self.lease_until = now + min(RETRY_FIRST * 2 ** (self.attempts - 1), RETRY_MAX)
-
-    def finish(self, now: datetime) -> None:
-        self.status = PostingStatus.DONE
-        self.error = None
-        self.finished_at = now
-
     def next_step(self, steps: int) -> int | None:
         """The first step of `steps` not yet sent, or None when all went out."""
         return next((s for s in range(steps) if s not in self.sent), None)
-
-    def free_at(self, alive: Mapping[str, datetime] | None) -> datetime:
-        """When another sender may take this unfinished posting over.
-
-        A failed posting waits for its back-off (its lease). One being sent is free when its lease
-        ends, or as soon as its sender no longer counts as alive: `alive` maps each live instance to
-        the moment it stops counting as alive unless it reports again (None: no instance reports, so
-        the lease alone decides).
-        """
-        if self.status is not PostingStatus.SENDING or alive is None:
-            return self.lease_until
-        return min(self.lease_until, alive.get(self.owner, LONG_AGO))
 
 
 @dataclass(slots=True)
@@ -235,3 +250,42 @@ class ReplyStat:
     author_key: str
     author_name: str
     prompt: int | None
+
+
+@dataclass(slots=True)
+class Answer(Leased):
+    """Something the bot owes a member or an admin in answer to an event: a document, or a file.
+
+    Stored before it is sent and removed once the platform took it, so that an outage or a restart
+    delays it instead of losing it. `reply_to` is the message the event came from: an answer
+    replies to it, or replaces it (`replace`, a button that pages in place). `private`: only the
+    asker should see it, where the platform can do that. `author`: who asked (for a private answer).
+    """
+
+    retry_first: ClassVar[timedelta] = timedelta(seconds=2)
+    retry_max: ClassVar[timedelta] = timedelta(seconds=30)
+
+    id: int
+    chat: ChatRef
+    created_at: datetime
+    owner: str
+    lease_until: datetime
+    doc: Document | None = None
+    file: AnswerFile | None = None
+    private: bool = False
+    replace: bool = False
+    reply_to: str | None = None
+    author: Member | None = None
+    status: PostingStatus = PostingStatus.SENDING
+    attempts: int = 0
+    error: str | None = None
+    finished_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerFile:
+    """A file owed as an answer (an export): its name, bytes and caption."""
+
+    filename: str
+    data: bytes
+    caption: str
