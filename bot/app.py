@@ -150,6 +150,10 @@ async def run_adapters(
             )
         )
 
+    # Answers owed (an outage, or a previous run that died) go out from every instance that runs
+    # their platform, leading or not.
+    leader_tasks.append(asyncio.create_task(engine.answers.run(), name="atou-answers"))
+
     connecting: list[asyncio.Task[None]] = []
     try:
         if health is not None:
@@ -172,9 +176,9 @@ async def _shut_down(
     adapters: list[Adapter],
     health: Health | None,
     leaders: Leaders,
-    leader_tasks: list[asyncio.Task[None]],
+    background: list[asyncio.Task[None]],
 ) -> None:
-    for task in leader_tasks:
+    for task in background:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task

@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     discussion_days: int = 7
     # Admins hear when their group's queue will run dry within this many days; 0: never.
     queue_warning_days: int = Field(default=3, ge=0)
+    answer_max_minutes: float = 10.0
 
     telegram_token: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org/bot"

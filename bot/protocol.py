@@ -204,6 +204,24 @@ class Platform(Protocol):
     async def is_admin(self, chat: ChatRef, member: Member) -> bool: ...
 
 
+@runtime_checkable
+class LateAnswers(Protocol):
+    """A platform that can deliver an answer after its event's live context is gone (an outage
+    outlasted it, or the process restarted): as a reply to `reply_to`, in place of it (`replace`),
+    or privately to `author` where the platform can. Without it, the core replies in the chat."""
+
+    async def answer_later(
+        self,
+        chat: ChatRef,
+        doc: Document,
+        *,
+        reply_to: str | None,
+        author: Member | None,
+        private: bool,
+        replace: bool,
+    ) -> None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class ChatAccess:
     """What the bot can see and do in a chat, for `/status`."""

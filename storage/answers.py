@@ -50,7 +50,9 @@ class AnswerRow(SQLModel, table=True):
 def _member_json(member: Member | None) -> str | None:
     if member is None:
         return None
-    return json.dumps([member.id, member.display_name, member.is_bot, member.anonymous_admin], ensure_ascii=False)
+    return json.dumps(
+        [member.id, member.display_name, member.is_bot, member.anonymous_admin], ensure_ascii=False
+    )
 
 
 def _member(text: str | None) -> Member | None:

@@ -40,6 +40,7 @@ from adapters.telegram.format import TelegramFormatter
 from adapters.telegram.inbound import Inbound
 from adapters.telegram.pacing import Limits, Pacer
 from adapters.telegram.refs import chat_id, is_private, thread_id
+from adapters.telegram.replies import ChatReply
 from adapters.telegram.transport import AiohttpRequest
 from adapters.telegram.webhook import WebhookServer
 from bot.observability import metrics
@@ -50,6 +51,7 @@ from bot.protocol import (
     ChatRef,
     EventHandler,
     Member,
+    PlatformError,
     PlatformRefused,
     PlatformUnreachable,
     ThreadGone,
@@ -396,6 +398,31 @@ class TelegramAdapter:
                 return False
         log.error("could not answer in %s: the chat kept moving", chat.key)
         return False
+
+    async def answer_later(
+        self,
+        chat: ChatRef,
+        doc: Document,
+        *,
+        reply_to: str | None,
+        author: Member | None,
+        private: bool,
+        replace: bool,
+    ) -> None:
+        """Deliver an answer whose update is gone (`LateAnswers`): a page in place of the message that
+        carried its button, else as a message or command is answered (`ChatReply`)."""
+        if replace and reply_to is not None:
+            try:
+                await self.edit(chat, reply_to, doc)
+                return
+            except ChatGone:
+                return
+            except PlatformUnreachable:
+                raise
+            except PlatformError as exc:  # the message is gone or too old to edit: send the page anew
+                log.info("could not edit %s in %s (%s); sending a new message", reply_to, chat.key, exc)
+            reply_to = None
+        await ChatReply(self, chat, author, reply_to)(doc, private=private)
 
     async def send_privately(self, member: Member, doc: Document) -> bool:
         """Send `doc` to the member's private chat with the bot; False if the bot may not write to them."""

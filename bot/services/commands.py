@@ -17,6 +17,7 @@ from bot.scheduling.schedule import (
     schedule_from_args,
 )
 from bot.services import catalog, file_import, groups, messages
+from bot.services.answers import Answers
 from bot.services.core import Core
 from bot.services.discussions import Discussions
 from bot.services.domain import Group, UserError, author_key
@@ -30,8 +31,11 @@ QUEUE_SHOWN = 10
 
 
 class Commands:
-    def __init__(self, core: Core, poster: Poster, discussions: Discussions, reading: Reading) -> None:
+    def __init__(
+        self, core: Core, poster: Poster, discussions: Discussions, reading: Reading, answers: Answers
+    ) -> None:
         self.core = core
+        self.answers = answers
         self.poster = poster
         self.discussions = discussions
         self.reading = reading
@@ -54,8 +58,9 @@ class Commands:
                     await event.respond(messages.refusal(lang, name), private=True)
                     return
                 if group is None:  # an admin's first command sets the chat up
-                    group, _ = groups.register(self.core, event.chat, "")
-                    await event.respond(messages.registered_doc(lang))
+                    group, created = groups.register(self.core, event.chat, "")
+                    if created:  # said once, though several first commands may come at once
+                        await event.respond(messages.registered_doc(lang))
                 await self.handler(command)(event, group)
             else:
                 await self.handler(command)(event, group, lang)
@@ -255,7 +260,7 @@ class Commands:
         data = export_archive(archive, fmt)
         filename = export_filename(archive.article.id, fmt)
         caption = messages.export_caption(group.lang, archive.article.title, fmt)
-        await self.core.platform(event.chat).send_file(event.chat, filename, data, caption)
+        await self.answers.send_file(event, filename, data, caption)
 
     async def _admin_persona(self, event: CommandEvent, group: Group) -> None:
         words = [a for a in event.args if not a.startswith("@")]

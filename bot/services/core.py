@@ -41,6 +41,7 @@ class EngineConfig:
     # Off in an engine built by hand (tests of other behaviour); `from_settings` gives the operator's
     # ATOU_QUEUE_WARNING_DAYS, 3 by default.
     queue_warning_days: int = 0
+    answer_max_age: timedelta = timedelta(minutes=10)
     default_timezone: str = "Asia/Shanghai"
     default_post_time: time = time(8, 0)
     default_lang: str = "zh-Hans"
@@ -58,6 +59,7 @@ class EngineConfig:
             grace=timedelta(hours=settings.grace_hours),
             discussion_days=settings.discussion_days,
             queue_warning_days=settings.queue_warning_days,
+            answer_max_age=timedelta(minutes=settings.answer_max_minutes),
             default_timezone=parse_timezone(settings.default_timezone),
             default_post_time=parse_time(settings.default_post_time),
             default_lang=settings.default_lang,

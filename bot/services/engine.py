@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from datetime import datetime
 
@@ -21,6 +22,7 @@ from bot.protocol import (
 from bot.render.document import ActionKind
 from bot.scheduling.schedule import Schedule
 from bot.services import groups, messages
+from bot.services.answers import Answers
 from bot.services.commands import Commands
 from bot.services.core import Core
 from bot.services.discussions import Discussions
@@ -38,7 +40,8 @@ class Engine:
         self.discussions = Discussions(core)
         self.poster = Poster(core, self.discussions)
         self.reading = Reading(core)
-        self.commands = Commands(core, self.poster, self.discussions, self.reading)
+        self.answers = Answers(core)
+        self.commands = Commands(core, self.poster, self.discussions, self.reading, self.answers)
 
     def register_platform(self, platform: Platform) -> None:
         """Let the engine send through `platform` for the groups of its name."""
@@ -57,8 +60,10 @@ class Engine:
     async def handle(self, event: InboundEvent) -> None:
         """Handle one event from an adapter (an `EventHandler`).
 
-        Returns once the event's effects are stored (a reply handled is a reply recorded).
+        Returns once the event's effects are stored (a reply handled is a reply recorded). Whatever
+        the engine answers goes through the answer outbox, so an outage delays it instead of losing it.
         """
+        event = dataclasses.replace(event, respond=self.answers.responder(event))
         match event:
             case MessageEvent():
                 await self.discussions.on_message(event)

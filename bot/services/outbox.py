@@ -1,6 +1,6 @@
 """Messages that must go out once although several instances may try: claimed as posting slots.
 
-A recap or a notice is claimed like a daily post — a row for (group, slot) — with a lease. The
+The lease machinery here (`take_over`) also serves the answer outbox (`bot.services.answers`). A recap or a notice is claimed like a daily post — a row for (group, slot) — with a lease. The
 claimer sends and marks it done; a failed send is retried after a back-off; a sender that died is
 replaced once its lease ends, or at once when instances report that it is no longer alive.
 """
@@ -8,11 +8,11 @@ replaced once its lease ends, or at once when instances report that it is no lon
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from typing import Protocol
 
-from bot.ports import UnitOfWork
 from bot.services.core import POSTING_LEASE, Core
-from bot.services.domain import Posting, PostingStatus
+from bot.services.domain import Answer, Posting, PostingStatus
 
 
 def claim_once(core: Core, group_id: int, slot: str, local_date: date) -> Posting | None:
@@ -25,28 +25,42 @@ def claim_once(core: Core, group_id: int, slot: str, local_date: date) -> Postin
         )
         if claimed is None:
             existing = uow.postings.by_slot(group_id, slot)
-            if existing is None or not take_over(core, uow, existing, now, core.alive(now)):
+            if existing is None or not take_over(core, uow.postings, existing, now, core.alive(now)):
                 return None
             claimed = existing
         uow.commit()
     return claimed
 
 
-def take_over(
-    core: Core, uow: UnitOfWork, posting: Posting, now: datetime, alive: Mapping[str, datetime] | None
-) -> bool:
-    """Make this instance the sender of an unfinished posting that is free (`Posting.free_at`).
+class Leases(Protocol):
+    """A repository of leased rows (postings, answers) that an instance can take over."""
 
-    On success `posting` carries the new owner, lease and status; the caller commits `uow`.
+    def take_over(
+        self, item_id: int, owner: str, now: datetime, lease_until: datetime, *, gone: str | None = None
+    ) -> bool: ...
+
+
+def take_over(
+    core: Core,
+    rows: Leases,
+    item: Posting | Answer,
+    now: datetime,
+    alive: Mapping[str, datetime] | None,
+    lease: timedelta = POSTING_LEASE,
+) -> bool:
+    """Make this instance the sender of an unfinished posting or answer that is free (`Leased.free_at`).
+
+    `rows` is the unit of work's repository of such items. On success `item` carries the new owner,
+    lease and status; the caller commits the unit of work.
     """
-    if posting.free_at(alive) > now:
+    if item.free_at(alive) > now:
         return False
-    # A posting whose lease still runs is taken only from its sender, and only if that one is dead.
-    gone = posting.owner if posting.lease_until > now else None
-    lease = now + POSTING_LEASE
-    if not uow.postings.take_over(posting.id, core.config.instance_id, now, lease, gone=gone):
+    # An item whose lease still runs is taken only from its sender, and only if that one is dead.
+    gone = item.owner if item.lease_until > now else None
+    until = now + lease
+    if not rows.take_over(item.id, core.config.instance_id, now, until, gone=gone):
         return False
-    posting.owner, posting.lease_until, posting.status = core.config.instance_id, lease, PostingStatus.SENDING
+    item.owner, item.lease_until, item.status = core.config.instance_id, until, PostingStatus.SENDING
     return True
 
 

@@ -265,7 +265,7 @@ class Poster:
             # Who is alive is asked anew for each: the sends before it may have taken a while.
             now = self.core.clock.now()
             with self.core.uow() as uow:
-                won = outbox.take_over(self.core, uow, posting, now, self.core.alive(now))
+                won = outbox.take_over(self.core, uow.postings, posting, now, self.core.alive(now))
                 uow.commit()
                 current = uow.postings.get(posting.id) if won else None
                 discussion = uow.discussions.for_posting(posting.id) if won else None

@@ -22,6 +22,7 @@ from bot.ports import DuplicateArticle
 from bot.protocol import ChatRef, Member
 from bot.render.document import Document
 from bot.services.domain import (
+    Answer,
     Discussion,
     Group,
     Located,
@@ -93,6 +94,7 @@ class MemoryState:
     messages: list[tuple[int, int, int, int, str]] = field(default_factory=list)
     replies: dict[int, _Reply] = field(default_factory=dict)
     opt_outs: dict[str, datetime] = field(default_factory=dict)
+    answers: dict[int, Answer] = field(default_factory=dict)
     ids: dict[str, int] = field(default_factory=dict)
 
     def next_id(self, kind: str) -> int:
@@ -384,6 +386,56 @@ class MemoryDiscussions:
         return out
 
 
+class MemoryAnswers:
+    # Ids of their own: an answer delivered leaves the state as it found it (its row removed).
+    _ids = itertools.count(1)
+
+    def __init__(self, s: MemoryState) -> None:
+        self.s = s
+
+    def add(self, answer: Answer) -> Answer:
+        answer.id = next(self._ids)
+        self.s.answers[answer.id] = copy.deepcopy(answer)
+        return answer
+
+    def get(self, answer_id: int) -> Answer | None:
+        return copy.deepcopy(self.s.answers.get(answer_id))
+
+    def owed(self, platforms: Sequence[str]) -> list[Answer]:
+        return [
+            replace(copy.deepcopy(a), doc=None, file=None, author=None)
+            for _, a in sorted(self.s.answers.items())
+            if a.chat.platform in platforms and a.status in UNFINISHED
+        ]
+
+    def take_over(
+        self, answer_id: int, owner: str, now: datetime, lease_until: datetime, *, gone: str | None = None
+    ) -> bool:
+        a = self.s.answers.get(answer_id)
+        if a is None or a.status not in UNFINISHED:
+            return False
+        abandoned = gone is not None and a.status is PostingStatus.SENDING and a.owner == gone
+        if a.lease_until > now and not abandoned:
+            return False
+        a.owner, a.lease_until, a.status = owner, lease_until, PostingStatus.SENDING
+        return True
+
+    def save(self, answer: Answer) -> None:
+        stored = self.s.answers.get(answer.id)
+        if stored is not None:
+            self.s.answers[answer.id] = replace(
+                stored,
+                status=answer.status,
+                owner=answer.owner,
+                lease_until=answer.lease_until,
+                attempts=answer.attempts,
+                error=answer.error,
+            )
+
+    def remove(self, answer_id: int) -> None:
+        self.s.answers.pop(answer_id, None)
+
+
 class MemoryStore:
     def __init__(self) -> None:
         self.state = MemoryState()
@@ -396,6 +448,7 @@ class MemoryUnitOfWork:
     groups: MemoryGroups
     postings: MemoryPostings
     discussions: MemoryDiscussions
+    answers: MemoryAnswers
 
     def __init__(self, store: MemoryStore) -> None:
         self.store = store
@@ -405,6 +458,7 @@ class MemoryUnitOfWork:
         self.groups = MemoryGroups(self.work)
         self.postings = MemoryPostings(self.work)
         self.discussions = MemoryDiscussions(self.work)
+        self.answers = MemoryAnswers(self.work)
         return self
 
     def __exit__(
@@ -441,18 +495,21 @@ class RecordingPlatform:
         self.sent: list[Sent] = []
         self.files: list[tuple[ChatRef, str, bytes, str]] = []
         self.opened: list[tuple[ChatRef, str, str | None]] = []
-        self.failures: list[BaseException | None] = []  # popped per send: None succeeds
+        self.failures: list[BaseException | None] = []  # popped per send or file: None succeeds
         self._ids = itertools.count(1000)
         self.admin_checks = 0
 
     def _next(self) -> str:
         return str(next(self._ids))
 
-    async def send(self, chat: ChatRef, doc: Document, *, reply_to: str | None = None) -> list[str]:
+    def _fail_if_scripted(self) -> None:
         if self.failures:
             failure = self.failures.pop(0)
             if failure is not None:
                 raise failure
+
+    async def send(self, chat: ChatRef, doc: Document, *, reply_to: str | None = None) -> list[str]:
+        self._fail_if_scripted()
         ids = [self._next()]
         self.sent.append(Sent(chat, doc, ids, reply_to))
         return ids
@@ -468,6 +525,7 @@ class RecordingPlatform:
         return thread
 
     async def send_file(self, chat: ChatRef, filename: str, data: bytes, caption: str) -> str:
+        self._fail_if_scripted()
         self.files.append((chat, filename, data, caption))
         return self._next()
 

@@ -110,7 +110,13 @@ async def add_group(instance: Instance, chat: ChatRef) -> None:
     """The bot joins a chat on the instance that receives its events, and an admin sets 09:00 UTC."""
     await instance.engine.handle(BotAdded(chat=chat, at=instance.engine.core.clock.now(), title="Readers"))
     await instance.engine.handle(
-        CommandEvent(chat=chat, at=instance.engine.core.clock.now(), author=ADMIN, name="schedule", args=("09:00", "UTC"))
+        CommandEvent(
+            chat=chat,
+            at=instance.engine.core.clock.now(),
+            author=ADMIN,
+            name="schedule",
+            args=("09:00", "UTC"),
+        )
     )
 
 
@@ -130,8 +136,10 @@ async def test_a_telegram_only_leader_leaves_discord_groups_to_the_instance_that
         await cluster.until(lambda: cluster.locks.held.get("telegram") == "a")
         b.start(cluster.locks)
         await cluster.until(
-            lambda: headlines(a.platforms["telegram"]) == ["Headline of a1"]
-            and headlines(b.platforms["discord"]) == ["Headline of a1"]
+            lambda: (
+                headlines(a.platforms["telegram"]) == ["Headline of a1"]
+                and headlines(b.platforms["discord"]) == ["Headline of a1"]
+            )
         )
         assert cluster.locks.held == {"telegram": "a", "discord": "b"}
         assert headlines(b.platforms["telegram"]) == []  # B stands by for Telegram: nothing twice
