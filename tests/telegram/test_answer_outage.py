@@ -23,7 +23,7 @@ from sqlalchemy import Engine as Database
 
 from adapters.telegram.adapter import TelegramAdapter
 from adapters.telegram.pacing import Limits as PacingLimits
-from bot.app import build_engine
+from bot.bootstrap import build_engine
 from bot.config import Settings
 from bot.demo import demo_article
 from bot.services.domain import Answer
