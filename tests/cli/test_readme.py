@@ -1,4 +1,4 @@
-"""The configuration and articles pages tell the truth about settings and the `--json` shapes."""
+"""The docs tell the truth: settings, the `--json` shapes, the command table."""
 
 from __future__ import annotations
 
@@ -35,3 +35,14 @@ def test_the_articles_json_example_has_the_real_keys() -> None:
     (documented,) = json.loads(example.group(1))
     summary = ArticleSummary("x", "t", None, 1, None, datetime.now(UTC))
     assert list(documented) == list(summary_json(summary))
+
+
+def test_the_command_table_is_the_catalog() -> None:
+    """docs/commands.md lists every command of the catalog, for admins exactly when it is an admin's."""
+    from bot.services import catalog
+
+    page = (DOCS / "commands.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| (everyone|admins) \| (.+?) \|", page, re.MULTILINE)
+    documented = {name: who for who, cell in rows for name in re.findall(r"`/([a-z]+)", cell)}
+    assert set(documented) == {c.name for c in catalog.COMMANDS}
+    assert {n for n, who in documented.items() if who == "admins"} == {c.name for c in catalog.ADMIN_COMMANDS}
