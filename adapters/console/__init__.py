@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -12,9 +14,12 @@ if TYPE_CHECKING:
 
 
 def create(settings: Settings, context: AdapterContext, **options: Any) -> ConsoleAdapter:
-    """A console chat; `options` are `ConsoleAdapter`'s (where it prints, reads, puts files…)."""
+    """A console chat, on stdout with files put in the current folder unless `options` (those of
+    `ConsoleAdapter`) say otherwise."""
     from adapters.console.adapter import ConsoleAdapter
 
+    options.setdefault("out", sys.stdout)
+    options.setdefault("files", Path.cwd())
     return ConsoleAdapter(context.handler, **options)
 
 
