@@ -61,7 +61,7 @@ async def _draft(source: str, settings: Any, engine: Any, lang: str | None, *, s
 
     out = _console()
     progress = Progress(
-        TextColumn("translating"),
+        TextColumn("drafting"),
         BarColumn(),
         MofNCompleteColumn(),
         TextColumn("blocks"),
