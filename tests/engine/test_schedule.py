@@ -10,12 +10,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.render.i18n import Lang, convert_article_text
 from bot.scheduling.due import next_slot, plan, slots_between
 from bot.scheduling.runner import SWEEP_SECONDS, Scheduler, cron_trigger
 from bot.scheduling.schedule import (
     EVERY_DAY,
     Schedule,
     ScheduleError,
+    describe_days,
     format_days,
     parse_date,
     parse_days,
@@ -58,9 +60,25 @@ def test_day_lists() -> None:
             parse_days(bad)
 
 
+@settings(deadline=None)  # the first example loads OpenCC's dictionaries
 @given(st.frozensets(st.integers(0, 6), min_size=1))
 def test_day_lists_read_back_as_written(days: frozenset[int]) -> None:
     assert parse_days(format_days(days)) == days
+    # What a Chinese group is shown, in either script, is what an admin can type back.
+    chinese = describe_days(days, True)
+    assert parse_days(chinese) == days
+    assert parse_days(convert_article_text(chinese, Lang.ZH_HANT)) == days
+    assert not any("a" <= c.lower() <= "z" for c in chinese)
+
+
+def test_chinese_day_lists() -> None:
+    assert parse_days("周一至周五") == parse_days("工作日") == parse_days("週一到週五") == frozenset(range(5))
+    assert parse_days("星期六、星期日") == parse_days("周末") == frozenset({5, 6})
+    assert parse_days("每天") == EVERY_DAY
+    assert describe_days(frozenset({0, 2, 4}), True) == "周一、周三、周五"
+    for bad in ("周八", "周一至", "星期"):
+        with pytest.raises(ScheduleError):
+            parse_days(bad)
 
 
 def test_dates() -> None:
