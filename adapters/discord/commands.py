@@ -19,7 +19,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from bot.render.i18n import Lang, translator
+from bot.render.i18n import N_, Lang, translator
 from bot.services import catalog
 from bot.services.catalog import ArgKind
 
@@ -37,7 +37,8 @@ _TRANSLATED = (
 
 
 class CatalogTranslator(app_commands.Translator):
-    """Command and option descriptions from the bot's gettext catalogs (names stay as they are)."""
+    """Command and option descriptions from the bot's gettext catalogs; names stay as they are, except
+    a message menu entry's, which is words rather than a command."""
 
     async def translate(
         self,
@@ -46,7 +47,8 @@ class CatalogTranslator(app_commands.Translator):
         context: app_commands.TranslationContextTypes,
     ) -> str | None:
         lang = _LOCALES.get(locale)
-        if lang is None or context.location not in _TRANSLATED:
+        menu = isinstance(context.data, app_commands.ContextMenu)
+        if lang is None or (context.location not in _TRANSLATED and not menu):
             return None
         text = translator(lang)(string.message)
         return text if text != string.message else None
@@ -132,7 +134,25 @@ def slash_command(command: catalog.Command, run: CommandRunner) -> app_commands.
     return slash
 
 
+# Discord's form of "/import in reply to a file": a slash command cannot reply to a message, so a
+# message's Apps menu offers it instead. It runs the catalog's /import with that message's first file.
+IMPORT_MENU = N_("Import article")
+
+
+def import_menu(run: CommandRunner) -> app_commands.ContextMenu:
+    """The message menu entry that imports the file attached to a message (admins only, as /import)."""
+
+    async def callback(interaction: discord.Interaction, message: discord.Message) -> None:
+        await run(interaction, "import", [], [], message.attachments[0] if message.attachments else None)
+
+    menu = app_commands.ContextMenu(name=IMPORT_MENU, callback=callback)
+    menu.default_permissions = ADMIN_PERMISSIONS
+    return menu
+
+
 def register_commands(tree: app_commands.CommandTree[Any], run: CommandRunner) -> None:
-    """Add every command of the catalog to `tree`, usable in servers only."""
+    """Add every command of the catalog to `tree`, and the message menu entry for /import, usable in
+    servers only."""
     for command in catalog.COMMANDS:
         tree.add_command(app_commands.guild_only(slash_command(command, run)))
+    tree.add_command(app_commands.guild_only(import_menu(run)))

@@ -34,8 +34,9 @@ async def import_attachment(core: Core, attachment: Attachment | None, args: tup
     if attachment is None:
         raise UserError(
             N_(
-                "Send the file with /import: as the file's caption, or as a reply to the file "
-                "(on Discord, in the command's file option). A page copy, .md or .json file."
+                "Send the file with /import: as the file's caption, or as a reply to the file (on Discord, "
+                "in the command's file option, or with Import article in the file message's Apps menu). "
+                "A page copy, .md or .json file."
             )
         )
     unknown = [a for a in args if a.casefold() != REPLACE]

@@ -10,6 +10,7 @@ import pytest
 import simcord
 
 from adapters.discord.adapter import DiscordAdapter
+from adapters.discord.commands import IMPORT_MENU
 from bot.protocol import BotAdded, ChatRef, CommandEvent, InboundEvent
 from bot.render.document import text_document
 from bot.render.i18n import Lang
@@ -43,9 +44,15 @@ OPTION_TYPES = {
 
 
 async def test_the_synced_commands_are_the_catalog(simcord_env) -> None:
-    """Every catalog command is synced with its description, admin flag and typed options, and nothing else."""
-    synced = {c.name: c for c in await simcord_env.bot.tree.fetch_commands()}
+    """Every catalog command is synced with its description, admin flag and typed options, and nothing else
+    (besides the message menu entry that is Discord's form of /import in reply to a file)."""
+    fetched = await simcord_env.bot.tree.fetch_commands()
+    synced = {c.name: c for c in fetched if c.type is discord.AppCommandType.chat_input}
     assert list(synced) == [c.name for c in catalog.COMMANDS]
+    menus = [c for c in fetched if c.type is not discord.AppCommandType.chat_input]
+    assert [(m.name, m.type) for m in menus] == [(IMPORT_MENU, discord.AppCommandType.message)]
+    assert menus[0].default_member_permissions is not None and menus[0].default_member_permissions.manage_guild
+    assert menus[0].name_localizations[discord.Locale.chinese] == "导入文章"
     for command in catalog.COMMANDS:
         got = synced[command.name]
         assert got.description == command.help

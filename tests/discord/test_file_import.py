@@ -11,6 +11,7 @@ import simcord
 import sqlalchemy
 
 from adapters.discord.adapter import DiscordAdapter
+from adapters.discord.commands import IMPORT_MENU
 from bot.bootstrap import build_engine
 from bot.config import Settings
 from bot.services.engine import Engine
@@ -89,3 +90,16 @@ async def test_members_and_oversized_files_are_refused(simcord_env, world, adapt
     big = await admin.slash(channel, "import", file=("big.md", b"+++\n" + b"x" * 200_000))
     assert "is 200,004 bytes, over the import limit of 100,000 bytes" in _said(big)
     assert ArticleStore(database).queue_ids() == []
+
+
+async def test_an_admin_imports_a_file_already_posted_from_the_message_menu(
+    simcord_env, world, adapter, database
+) -> None:
+    channel, admin, mei = world
+    posted = await mei.send(channel, "here is tomorrow's article", attachments=[("a.md", DEMO.read_bytes())])
+    result = await admin.context_menu(channel, IMPORT_MENU, posted)
+    assert "Imported demo-commonplace-books" in _said(result)
+    assert ArticleStore(database).queue_ids() == ["demo-commonplace-books"]
+    plain = await mei.send(channel, "no file here")
+    none = await admin.context_menu(channel, IMPORT_MENU, plain)
+    assert "as the file's caption, or as a reply to the file" in _said(none)
