@@ -329,7 +329,7 @@ def archive_doc(lang: str, *, link: str | None, discussion_open: bool | None) ->
         paras.append(Para((Span(_("Read the discussion archive"), link=link),)))
     else:
         # Why there is no link (the bot has no web address or no key) is the operator's to fix, and
-        # the start-up log says so; members only learn what they can do.
+        # the log says so (bot.services.reading); members only learn what they can do.
         paras.append(
             _p(
                 _(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from bot.model import Article
 from bot.protocol import ButtonEvent, CommandEvent, Platform
 from bot.render.document import ActionKind, Document
@@ -11,12 +13,15 @@ from bot.services import messages
 from bot.services.core import Core
 from bot.services.domain import Group, UserError
 
+log = logging.getLogger(__name__)
+
 TEXT_PARTS = {"bilingual": Part.BILINGUAL, "translation": Part.TRANSLATION, "original": Part.ORIGINAL}
 
 
 class Reading:
     def __init__(self, core: Core) -> None:
         self.core = core
+        self._told_no_links = False
 
     def current_article(self, group: Group | None) -> Article | None:
         """The article a group is reading: its latest discussion's, else the next one it will get."""
@@ -96,6 +101,11 @@ class Reading:
             elif article_id is not None:
                 discussion_open = False
         link = self.core.archive_link(group.key, article_id) if group is not None and article_id else None
+        config = self.core.config
+        if link is None and not self._told_no_links and (config.web_url is None or config.secret_key is None):
+            # Members are told only that there is no page; the operator, who can change it, is told how.
+            self._told_no_links = True
+            log.warning("/archive has no links to give: set ATOU_WEB_URL and ATOU_SECRET_KEY to send them")
         return messages.archive_doc(lang, link=link, discussion_open=discussion_open)
 
 
