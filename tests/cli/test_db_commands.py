@@ -108,3 +108,23 @@ def test_an_unsupported_database_url_is_one_sentence_and_status_2(atou: Atou, co
     assert result.exit_code == 2
     assert result.output.strip().startswith("ATOU_DATABASE_URL is for mysql, which atou does not support")
     assert "Traceback" not in result.output and "secret" not in result.output
+
+
+def test_import_refuses_a_sqlite_file_whose_schema_is_behind_unless_told(
+    atou: Atou, db_url: str, sample_page: Path
+) -> None:
+    from alembic import command
+
+    from storage.db import alembic_config
+
+    engine = make_engine(db_url)
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), "0001")  # the first schema: an older atou's database
+    engine.dispose()
+    refused = atou("import", sample_page)
+    assert refused.exit_code == 1
+    assert "is at schema revision 0001" in refused.stderr and "atou db upgrade" in refused.stderr
+    assert current_revisions_of(db_url) == ("0001",)
+    told = atou("import", sample_page, env={"ATOU_AUTO_UPGRADE": "true"})
+    assert told.exit_code == 0, told.output
+    assert current_revisions_of(db_url) == head_revisions()
