@@ -12,7 +12,7 @@ import ipaddress
 import socket
 from dataclasses import dataclass, field
 from email.message import Message
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
 
@@ -46,8 +46,9 @@ class AddressGuard:
     def permits(self, address: IPAddress) -> bool:
         return address.is_global or any(address in network for network in self.allowed)
 
-    async def check(self, url: str) -> None:
-        """Raise SourceProblem unless `url` is http(s) and its host resolves only to permitted addresses."""
+    async def check(self, url: str) -> IPAddress:
+        """The address to connect to for `url`; raises SourceProblem unless `url` is http(s) and its
+        host resolves only to permitted addresses."""
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise SourceProblem(url, "only http and https addresses can be fetched")
@@ -63,6 +64,7 @@ class AddressGuard:
                     f"{host} is a {_kind(address)} address ({address}), which is not fetched; "
                     "an operator can allow it with ATOU_FETCH_ALLOW",
                 )
+        return addresses[0]
 
 
 async def _resolve(url: str, host: str, port: int) -> list[IPAddress]:
@@ -70,7 +72,8 @@ async def _resolve(url: str, host: str, port: int) -> list[IPAddress]:
         infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
         raise SourceProblem(url, f"the name {host} does not resolve ({exc.strerror})") from exc
-    return [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
+    found = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
+    return sorted(found, key=lambda address: address.version)  # IPv4 first, as most servers listen there
 
 
 def _kind(address: IPAddress) -> str:
@@ -115,9 +118,9 @@ class Fetcher:
         """GET `url`; 304 Not Modified is returned as an answer, other non-2xx answers raise SourceProblem."""
         current = url
         for _ in range(MAX_REDIRECTS + 1):
-            await self.guard.check(current)
+            address = await self.guard.check(current)
             try:
-                fetched = await self._get_once(url, current, accept, headers or {})
+                fetched = await self._get_once(url, current, address, accept, headers or {})
             except httpx.TimeoutException as exc:
                 raise SourceProblem(url, f"no answer from {_host(current)} within {self.timeout:g} s") from exc
             except httpx.ConnectError as exc:
@@ -135,8 +138,18 @@ class Fetcher:
             raise SourceProblem(url, f"the server answered {fetched.status} {_phrase(fetched.status)}")
         raise SourceProblem(url, f"more than {MAX_REDIRECTS} redirects")
 
-    async def _get_once(self, source: str, url: str, accept: str, headers: dict[str, str]) -> Fetched:
-        async with self._client.stream("GET", url, headers={"Accept": accept, **headers}) as response:
+    async def _get_once(
+        self, source: str, url: str, address: IPAddress, accept: str, headers: dict[str, str]
+    ) -> Fetched:
+        # The connection goes to the address the guard checked, not to a second lookup of the name
+        # (which a hostile name server could answer differently); the name still goes in the Host
+        # header and, for https, in SNI and the certificate check.
+        parts = urlsplit(url)
+        host = f"[{address}]" if address.version == 6 else str(address)
+        pinned = urlunsplit(parts._replace(netloc=host + (f":{parts.port}" if parts.port else "")))
+        extensions = {"sni_hostname": parts.hostname} if parts.scheme == "https" else {}
+        request_headers = {"Accept": accept, "Host": parts.netloc.rsplit("@", 1)[-1], **headers}
+        async with self._client.stream("GET", pinned, headers=request_headers, extensions=extensions) as response:
             declared = response.headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > self.max_bytes:
                 raise SourceProblem(source, self._too_big())
@@ -148,7 +161,7 @@ class Fetcher:
                         raise SourceProblem(source, self._too_big())
             content_type, charset = _content_type(response.headers.get("content-type", ""))
             return Fetched(
-                url=str(response.url),
+                url=url,
                 status=response.status_code,
                 content_type=content_type,
                 charset=charset,

@@ -84,3 +84,10 @@ async def test_a_closed_port_and_a_missing_page(site: Site) -> None:
             await f.get(f"http://127.0.0.1:{closed}/", accept="text/html")
         with pytest.raises(SourceProblem, match="answered 404 Not Found"):
             await f.get(site.url("/no-such-page"), accept="text/html")
+
+
+async def test_the_connection_goes_to_the_address_that_was_checked(site: Site) -> None:
+    async with fetcher() as f:
+        page = await f.get(f"http://localhost:{site.port}{ENGLISH}", accept="text/html")
+    assert page.url == f"http://localhost:{site.port}{ENGLISH}"
+    assert site.seen[-1][1]["Host"] == f"localhost:{site.port}"  # the name travels in the Host header
