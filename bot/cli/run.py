@@ -10,8 +10,9 @@ def run_command() -> None:
     scheduler, until Ctrl-C or SIGTERM. With no token set, says so (try `atou demo` instead).
 
     A platform that cannot be reached is tried again meanwhile. What waiting will not mend (a refused
-    token, a database that cannot be used, a missing driver) ends the process with one sentence on
-    stderr and exit status 2 (the traceback too with ATOU_LOG_LEVEL=DEBUG)."""
+    token, a database that refuses us, an unsupported database URL or missing driver) ends the process
+    with one sentence on stderr and exit status 2; a database server that cannot be reached, with one
+    sentence and status 1 (start again). The traceback comes too only with ATOU_LOG_LEVEL=DEBUG."""
     import asyncio
 
     from sqlalchemy.exc import SQLAlchemyError

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 import threading
+import warnings
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
@@ -89,6 +91,25 @@ def test_json_lines_carry_level_logger_message_and_extra_fields(capsys: pytest.C
     assert line["level"] == "INFO" and line["logger"] == "atou.engine" and line["msg"] == "posted brief"
     assert line["group"] == "telegram:-100" and line["t"] == "[redacted]"
     assert line["ts"].endswith("+00:00")
+
+
+def test_in_json_mode_an_uncaught_exception_and_a_warning_are_json_lines_too(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    logging.captureWarnings(False)  # an earlier test's capture outlived pytest's own warning hook
+    configure_logging(settings(log_json=True, telegram_token=TELEGRAM_TOKEN))
+    try:
+        raise RuntimeError(f"nobody caught this, with {TELEGRAM_TOKEN}")
+    except RuntimeError as exc:
+        sys.excepthook(type(exc), exc, exc.__traceback__)
+    warnings.showwarning("a library's warning", UserWarning, __file__, 1)  # what warnings.warn calls
+    records = [json.loads(line) for line in capsys.readouterr().err.strip().splitlines()]
+    uncaught, warned = records
+    assert uncaught["level"] == "CRITICAL" and "Traceback" in uncaught["exc"]
+    assert TELEGRAM_TOKEN not in json.dumps(uncaught) and "[redacted]" in uncaught["msg"]
+    assert warned["logger"] == "py.warnings" and "a library's warning" in warned["msg"]
+    configure_logging(settings())  # plain again: the hooks are put back
+    assert sys.excepthook is sys.__excepthook__
 
 
 def test_configuring_twice_does_not_double_lines(capsys: pytest.CaptureFixture[str]) -> None:
