@@ -97,8 +97,6 @@ async def run_adapters(
     `schedule`: lead the scheduling of the adapters' platforms (post on schedule); `report_health`:
     serve /healthz and write this instance's heartbeat.
     """
-    from bot.drafting.polling import SCOPE as POLLING_SCOPE
-    from bot.drafting.polling import poll_while_leading
     from storage.leader import Leaders, leadership_for
 
     settings = boot.settings
@@ -141,9 +139,14 @@ async def run_adapters(
                 asyncio.create_task(lead(engine, leadership, adapter.name), name=f"atou-leader-{adapter.name}")
             )
 
-    # Feeds are polled by one instance among all, whatever platforms it runs.
-    sources_lead = leadership_for(settings.database_url, scope=POLLING_SCOPE) if schedule else None
-    if sources_lead is not None:
+    # Feeds are polled by one instance among all, whatever platforms it runs. (The model client it
+    # may use is slow to import: a run that does not schedule, like a scripted demo, does without.)
+    sources_lead = None
+    if schedule:
+        from bot.drafting.polling import SCOPE as POLLING_SCOPE
+        from bot.drafting.polling import poll_while_leading
+
+        sources_lead = leadership_for(settings.database_url, scope=POLLING_SCOPE)
         leader_tasks.append(
             asyncio.create_task(
                 poll_while_leading(settings, boot.database, sources_lead), name="atou-leader-sources"
