@@ -84,14 +84,16 @@ class Block:
     attribution: str | None = None
 
     def __post_init__(self) -> None:
-        spans = join_spans(self.spans) if self.spans else ()
-        joined = "".join(s.text for s in spans)
-        if joined != self.text:
-            if len(spans) <= 1 and all(s.kind is SpanKind.TEXT for s in spans):
-                spans = ()  # a plain block whose text was replaced: its one run follows the text
-            else:
+        spans = self.spans
+        if len(spans) > 1 or (spans and spans[0].kind is not SpanKind.TEXT):
+            spans = join_spans(spans)
+            joined = "".join(s.text for s in spans)
+            if joined != self.text:
                 raise ValueError(f"the spans of a block must join to its text: {joined!r} != {self.text!r}")
-        object.__setattr__(self, "spans", spans or ((TextSpan(self.text),) if self.text else ()))
+        elif not spans or spans[0].text != self.text:
+            # A plain block (or one whose text was replaced): its one run is its text.
+            spans = (TextSpan(self.text),) if self.text else ()
+        object.__setattr__(self, "spans", spans)
         if self.kind is BlockKind.HEADING and self.level is None:
             object.__setattr__(self, "level", 2)
         if self.level is not None and (self.kind is not BlockKind.HEADING or not 2 <= self.level <= 6):

@@ -242,12 +242,35 @@ TARGET_STYLE = "cyan"
 
 
 def _block_text(block: Block, *, base: str = "") -> RenderableType:
+    from rich.style import Style
     from rich.text import Text
 
     from bot.cli.terminal import Wrapped
+    from bot.model import BlockKind, SpanKind
+    from bot.render.document import superscript
 
     style = " ".join(s for s in (base, _KIND_STYLE.get(str(block.kind), "")) if s)
-    return Wrapped(Text(_KIND_PREFIX.get(str(block.kind), "") + block.text, style=style))
+    prefix = _KIND_PREFIX.get(str(block.kind), "")
+    if block.kind is BlockKind.HEADING:
+        prefix = "#" * (block.level or 2) + " "
+    elif block.number is not None:
+        prefix = f"{block.number}. "
+    text = Text(prefix, style=style)
+    for span in block.spans:
+        match span.kind:
+            case SpanKind.EMPHASIS:
+                text.append(span.text, "italic")
+            case SpanKind.STRONG:
+                text.append(span.text, "bold")
+            case SpanKind.LINK:
+                text.append(span.text, Style(underline=True, link=span.target))
+            case SpanKind.FOOTNOTE_REF:
+                text.append(superscript(span.text))
+            case _:
+                text.append(span.text)
+    if block.attribution:
+        text.append(f" — {block.attribution}")
+    return Wrapped(text)
 
 
 def _header(article: Article) -> list[RenderableType]:

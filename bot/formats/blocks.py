@@ -62,6 +62,8 @@ def plain(text: str) -> str:
 
 def emphasis_spans(text: str) -> tuple[TextSpan, ...]:
     """The runs of a copied line: `_…_` becomes emphasis, the rest is text."""
+    if "_" not in text:
+        return (TextSpan(text),)
     spans: list[TextSpan] = []
     at = 0
     for found in _EMPHASIS_RE.finditer(text):

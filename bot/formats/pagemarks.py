@@ -192,9 +192,12 @@ def _structured(blocks: list[Block]) -> list[Block]:
             spans = _lead(spans)
         if block.kind is not BlockKind.FOOTNOTE:
             spans = refs.mark(spans)
-        out.append(
-            Block.of(block.kind, spans, level=block.level, number=block.number, attribution=block.attribution)
-        )
+        if spans == block.spans:
+            out.append(block)  # nothing to mark: most blocks
+        else:
+            out.append(
+                Block.of(block.kind, spans, level=block.level, number=block.number, attribution=block.attribution)
+            )
     return _heading_levels(_list_numbers(out))
 
 
@@ -222,6 +225,8 @@ class _References:
 
     def mark(self, spans: tuple[TextSpan, ...]) -> tuple[TextSpan, ...]:
         if not self.unseen and not self.seen:
+            return spans
+        if not any(_GLUED_RE.search(s.text) for s in spans if s.kind is SpanKind.TEXT):
             return spans
         out: list[TextSpan] = []
         for span in spans:

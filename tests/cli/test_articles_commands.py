@@ -15,7 +15,8 @@ from rich.cells import cell_len
 
 from bot.formats import ImportProblem, load_file
 from bot.formats.jsondoc import article_to_dict
-from bot.model import Article
+from bot.model import Article, Block, SpanKind
+from bot.render.document import superscript
 from tests.cli.conftest import Atou
 
 KEY_POINTS_LABEL = "核心观点"
@@ -40,6 +41,11 @@ def _problem(path: Path) -> ImportProblem:
 
 def _squeeze(text: str) -> str:
     return re.sub(r"\s+", "", text)
+
+
+def _as_shown(block: Block) -> str:
+    """A block's text as the terminal shows it: footnote references in superscript."""
+    return "".join(superscript(s.text) if s.kind is SpanKind.FOOTNOTE_REF else s.text for s in block.spans)
 
 
 def _stored_ids(atou: Atou) -> list[str]:
@@ -186,7 +192,7 @@ def test_show_bilingual_gives_each_english_block_then_its_chinese(ready: Atou, s
     for pair in sample_article.bilingual:
         for block in (pair.source, pair.target):
             if block is not None:
-                found = shown.find(_squeeze(block.text), at)
+                found = shown.find(_squeeze(_as_shown(block)), at)
                 assert found >= at, f"not in order: {block.text[:40]!r}"
                 at = found
 
@@ -200,7 +206,7 @@ def test_show_a_text_part_gives_all_its_blocks_in_order(ready: Atou, sample_page
     shown = _squeeze(result.stdout)
     at = 0
     for block in getattr(sample_article, part):
-        found = shown.find(_squeeze(block.text), at)
+        found = shown.find(_squeeze(_as_shown(block)), at)
         assert found >= at
         at = found
 

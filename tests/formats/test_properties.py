@@ -24,6 +24,7 @@ from bot.model import (
     RelevanceNote,
     SpanKind,
     TextSpan,
+    join_spans,
 )
 from tests.formats.pages import simple_page
 
@@ -240,3 +241,28 @@ def test_damaged_pages_parse_or_are_refused_with_import_problem(data: st.DataObj
         assert problem.path == "page.txt"
     else:
         assert [p.source for p in article.bilingual if p.source] == list(article.original)
+
+
+@PROPERTY
+@given(st.lists(_RUN, min_size=1, max_size=6))
+def test_inline_marks_read_back_every_run(runs: list[TextSpan]) -> None:
+    from bot.formats.inline import read_spans, write_spans
+
+    spans = join_spans(tuple(runs))
+    assert read_spans(write_spans(spans)) == spans
+
+
+@PROPERTY
+@given(
+    st.text(max_size=40)
+    | st.lists(
+        st.sampled_from(["*", "**", "[", "]", "(", ")", "\\", "^", "x", " ", "[^", "](", "中"]), max_size=12
+    ).map("".join)
+)
+def test_any_hand_written_line_reads_as_runs_of_its_characters(line: str) -> None:
+    from bot.formats.inline import read_spans
+
+    spans = read_spans(line)
+    # Marks and escapes are dropped, never text: every character left is the line's, in order.
+    it = iter(line)
+    assert all(ch in it for ch in "".join(s.text for s in spans))
