@@ -78,28 +78,32 @@ def _sections(text: str) -> dict[str, str]:
     return {parts[i]: parts[i + 1] for i in range(1, len(parts) - 1, 2)}
 
 
+def _export(
+    atou: Atou, stored: tuple[str, list[tuple[Article, Expected]]], which: int, fmt: str
+) -> tuple[Article, Expected, str]:
+    article, expected = stored[1][which]
+    result = atou("export", article.id, "--format", fmt)
+    assert result.exit_code == 0, result.output
+    assert load_text(result.stdout, source_name=f"export.{fmt}") == article
+    return article, expected, result.stdout
+
+
 @pytest.mark.parametrize("which", [0, 1], ids=["sample", "garden"])
 def test_the_json_export_counts_what_the_page_shows(
     atou: Atou, stored: tuple[str, list[tuple[Article, Expected]]], which: int
 ) -> None:
-    article, expected = stored[1][which]
-    result = atou("export", article.id, "--format", "json")
-    assert result.exit_code == 0, result.output
-    document = json.loads(result.stdout)
+    _, expected, text = _export(atou, stored, which, "json")
+    document = json.loads(text)
     assert _json_census(document["original"]) == expected.source
     assert _json_census(document["translation"]) == expected.target
-    assert load_text(result.stdout, source_name="export.json") == article
 
 
 @pytest.mark.parametrize("which", [0, 1], ids=["sample", "garden"])
 def test_the_native_export_counts_what_the_page_shows(
     atou: Atou, stored: tuple[str, list[tuple[Article, Expected]]], which: int
 ) -> None:
-    article, expected = stored[1][which]
-    result = atou("export", article.id, "--format", "md")
-    assert result.exit_code == 0, result.output
-    sections = _sections(result.stdout)
+    article, expected, text = _export(atou, stored, which, "md")
+    sections = _sections(text)
     assert _native_census(sections["Original"]) == expected.source
     assert _native_census(sections["Translation"]) == expected.target
-    again = load_text(result.stdout, source_name="export.md")
-    assert again == article and of_blocks(again.original) == expected.source
+    assert of_blocks(article.original) == expected.source

@@ -12,6 +12,7 @@ from jsonschema import Draft202012Validator
 from bot.demo import demo_article
 from bot.formats import ImportProblem
 from bot.formats.jsondoc import FORMAT, SCHEMA_PATH, article_to_dict, dump_json, parse_json, schema
+from bot.model import Article
 
 
 def _demo_dict() -> dict[str, Any]:
@@ -99,3 +100,58 @@ def test_long_values_are_not_quoted_whole_in_messages() -> None:
     with pytest.raises(ImportProblem) as caught:
         parse_json(json.dumps(data), source_name="bad.json")
     assert len(str(caught.value)) < 400
+
+
+def test_a_version_1_document_still_imports_as_plain_blocks() -> None:
+    old = {
+        "format": "atou-article/1",
+        "id": "2025-03-02-letters",
+        "title": "Letters",
+        "brief": {"headline": "慢是功能", "verdict": "短而有力。"},
+        "original": [
+            {"kind": "heading", "text": "The slow channel"},
+            {"kind": "list_item", "text": "Write by hand."},
+            {"kind": "paragraph", "text": "A letter takes days.1 It waits."},
+            {"kind": "footnote", "text": "A saying, not a citation."},
+        ],
+        "translation": [{"kind": "heading", "text": "慢的渠道"}],
+        "bilingual": [
+            {
+                "source": {"kind": "heading", "text": "The slow channel"},
+                "target": {"kind": "heading", "text": "慢的渠道"},
+            }
+        ],
+    }
+    article = parse_json(json.dumps(old, ensure_ascii=False), source_name="old.json")
+    heading, item, paragraph, note = article.original
+    assert (heading.level, item.number, note.number) == (2, None, None)
+    assert not any(b.styled for b in article.original)  # plain text stays plain: no guessing in JSON
+    assert paragraph.text == "A letter takes days.1 It waits."
+    again = dump_json(article)
+    assert json.loads(again)["format"] == FORMAT == "atou-article/2"
+    assert parse_json(again, source_name="new.json") == article
+
+
+def test_spans_that_do_not_join_to_the_text_are_refused_with_their_path() -> None:
+    doc = json.loads(dump_json(_styled()))
+    doc["original"][0]["spans"][0]["text"] = "Other"
+    with pytest.raises(ImportProblem) as refused:
+        parse_json(json.dumps(doc), source_name="bad.json")
+    assert refused.value.where == "$.original[0]" and "join" in refused.value.what
+
+
+def _styled() -> Article:
+    from bot.model import Block, BlockKind, Brief, SpanKind, TextSpan
+
+    spans = (
+        TextSpan("Slow", SpanKind.STRONG),
+        TextSpan(" is a "),
+        TextSpan("feature", SpanKind.EMPHASIS),
+        TextSpan("3", SpanKind.FOOTNOTE_REF),
+    )
+    return Article(
+        id="a-1",
+        title="T",
+        brief=Brief("H", "V"),
+        original=(Block.of(BlockKind.PARAGRAPH, spans), Block(BlockKind.FOOTNOTE, "Note.", number=3)),
+    )
