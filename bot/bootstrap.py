@@ -169,8 +169,8 @@ def build_engine(
     articles: ArticleStore | None = None,
 ) -> Engine:
     """The engine on the database `db`: SQL repositories, the article store, the settings it reads."""
+    from bot.drafting.review import Review
     from storage.articles import ArticleStore
-    from storage.drafts import DraftStore
     from storage.unit_of_work import SqlUnitOfWorkFactory
 
     core = Core(
@@ -179,7 +179,7 @@ def build_engine(
         config=EngineConfig.from_settings(settings, instance_id=instance_id),
         clock=clock or SystemClock(),
         liveness=heartbeats(db) if instance_id is not None else None,
-        drafts=DraftStore(db),
+        drafts=Review(settings, db),
     )
     return Engine(core)
 

@@ -80,6 +80,14 @@ class DraftReview(Protocol):
         """Drop the draft (never posted). Raises as `approve` does."""
         ...
 
+    def can_redraft(self) -> bool:
+        """Whether a model is configured to draft with."""
+        ...
+
+    async def redraft(self, id: str) -> bool:
+        """Draft it again from its source with the model (it stays a draft); False when that failed."""
+        ...
+
 
 class GroupRepository(Protocol):
     def add(self, group: Group) -> Group:

@@ -250,6 +250,24 @@ class DraftStore:
             session.add(row)
         return True
 
+    def redrafted(self, new: NewDraft) -> Draft | None:
+        """Give a waiting draft the text of a new drafting run, and its cost; None if it is not waiting."""
+        with Session(self._engine, expire_on_commit=False) as session, session.begin():
+            row = session.get(DraftRow, new.article.id)
+            if row is None or row.status != DraftStatus.READY:
+                return None
+            row.document = _encode(new.article)
+            row.title = new.article.title
+            row.missing = new.missing
+            row.model = new.model
+            row.prompt_tokens = new.prompt_tokens
+            row.completion_tokens = new.completion_tokens
+            row.calls = new.calls
+            row.elapsed_s = new.elapsed_s
+            row.updated_at = datetime.now(UTC)
+            session.add(row)
+        return _summary(row)
+
     def approve(self, draft_id: str) -> Article:
         """Put the draft's article at the end of the queue; the draft is then approved."""
         with Session(self._engine) as session:
@@ -296,18 +314,19 @@ class DraftStore:
             row = session.get(ModelAnswerRow, key)
             return None if row is None else (json.loads(row.answer), row.prompt_tokens, row.completion_tokens)
 
-    def keep_answer(self, key: str, answer: Any, prompt_tokens: int, completion_tokens: int) -> None:
+    def keep_answer(
+        self, key: str, answer: Any, prompt_tokens: int, completion_tokens: int, *, replace: bool = False
+    ) -> None:
+        """Keep an answer (the first one for a key, or with `replace` the newest)."""
         with Session(self._engine) as session, session.begin():
-            if session.get(ModelAnswerRow, key) is None:
-                session.add(
-                    ModelAnswerRow(
-                        key=key,
-                        answer=json.dumps(answer, ensure_ascii=False),
-                        prompt_tokens=prompt_tokens,
-                        completion_tokens=completion_tokens,
-                        created_at=datetime.now(UTC),
-                    )
-                )
+            row = session.get(ModelAnswerRow, key)
+            if row is not None and not replace:
+                return
+            row = row or ModelAnswerRow(key=key, answer="", created_at=datetime.now(UTC))
+            row.answer = json.dumps(answer, ensure_ascii=False)
+            row.prompt_tokens = prompt_tokens
+            row.completion_tokens = completion_tokens
+            session.add(row)
 
     def count(self) -> int:
         with Session(self._engine) as session:

@@ -11,7 +11,7 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
@@ -187,6 +187,34 @@ async def make_draft(
         found = store.find(url=loaded.canonical)
         if found is not None:
             return Outcome(found, existing=True)
+    new = await _written(
+        loaded, source, settings=settings, store=store, model=model, lang=lang, on_progress=on_progress
+    )
+    new = replace(new, feed_id=feed_id, entry_id=entry_id)
+    try:
+        return Outcome(store.add(new))
+    except IntegrityError:
+        # Another run drafted the same page meanwhile: that draft stands.
+        found = store.find(url=loaded.canonical, feed_id=feed_id, entry_id=entry_id)
+        if found is None:
+            raise
+        return Outcome(found, existing=True)
+
+
+async def _written(
+    loaded: Loaded,
+    source: str,
+    *,
+    settings: Settings,
+    store: DraftStore,
+    model: ModelClient | None,
+    lang: str | None,
+    on_progress: Callable[[int, int], None] | None = None,
+    article_id: str | None = None,
+    fresh: bool = False,
+) -> NewDraft:
+    """The draft of an extracted article: written by the model when there is one (`fresh`: asked
+    anew, not answered from kept answers), checked as a whole article document."""
     extracted = loaded.extracted
     original = extracted.blocks
     source_lang = source_language(extracted, lang)
@@ -194,7 +222,7 @@ async def make_draft(
     title = extracted.title
     written = None
     if model is not None:
-        writer = Writer(model, store, on_progress=on_progress)
+        writer = Writer(model, store, on_progress=on_progress, fresh=fresh)
         try:
             written = await writer.write(
                 title=title,
@@ -205,9 +233,8 @@ async def make_draft(
             )
         except ModelError as exc:
             raise SourceProblem(source, f"drafting with the model failed: {exc}") from exc
-    article_id = new_id(title, loaded.canonical or source, store.taken_ids)
     article = Article(
-        id=article_id,
+        id=article_id or new_id(title, loaded.canonical or source, store.taken_ids),
         title=title,
         brief=written.brief if written else placeholder_brief(title),
         source_url=loaded.canonical or extracted.url,
@@ -221,13 +248,11 @@ async def make_draft(
         else (),
     )
     _check_document(article, source)
-    new = NewDraft(
+    return NewDraft(
         article=article,
         source=source,
         canonical_url=loaded.canonical,
         author=extracted.author,
-        feed_id=feed_id,
-        entry_id=entry_id,
         missing=None if written else needs_model(settings),
         model=model.config.model if model else None,
         prompt_tokens=written.usage.prompt_tokens if written else 0,
@@ -235,14 +260,24 @@ async def make_draft(
         calls=written.usage.calls if written else 0,
         elapsed_s=written.elapsed_s if written else 0.0,
     )
-    try:
-        return Outcome(store.add(new))
-    except IntegrityError:
-        # Another run drafted the same page meanwhile: that draft stands.
-        found = store.find(url=loaded.canonical, feed_id=feed_id, entry_id=entry_id)
-        if found is None:
-            raise
-        return Outcome(found, existing=True)
+
+
+async def redraft(
+    draft_id: str, *, settings: Settings, engine: Engine, fetcher: Fetcher, model: ModelClient
+) -> Draft:
+    """Draft a waiting draft again from its source, asking the model anew; the draft keeps its id."""
+    store = DraftStore(engine)
+    draft = store.get(draft_id)
+    if draft is None or draft.status != "ready":
+        raise SourceProblem(draft_id, "no draft with this id is waiting for review")
+    loaded = await load(draft.source, settings, fetcher)
+    new = await _written(
+        loaded, draft.source, settings=settings, store=store, model=model, lang=None, article_id=draft_id, fresh=True
+    )
+    updated = store.redrafted(new)
+    if updated is None:
+        raise SourceProblem(draft_id, "the draft was reviewed while it was drafted again")
+    return updated
 
 
 def _check_document(article: Article, source: str) -> None:

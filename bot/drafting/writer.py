@@ -197,10 +197,12 @@ class Writer:
         store: DraftStore,
         *,
         on_progress: Callable[[int, int], None] | None = None,
+        fresh: bool = False,
     ) -> None:
         self.model = model
         self.store = store
         self.on_progress = on_progress
+        self.fresh = fresh  # ask anew (a redraft) instead of reusing kept answers
         self._usage = Usage()
         self._fresh = Usage()
 
@@ -327,7 +329,7 @@ class Writer:
         """`ModelClient.ask`, answered from the kept answers when this exact request was answered before."""
         chosen = model or self.model.config.model
         key = _request_key(chosen, name, system, user, strict_schema(schema))
-        kept = await asyncio.to_thread(self.store.answer, key)
+        kept = None if self.fresh else await asyncio.to_thread(self.store.answer, key)
         if kept is not None:
             content, prompt_tokens, completion_tokens = kept
             answer = schema.model_validate(content)
@@ -340,7 +342,12 @@ class Writer:
         self._usage += used
         self._fresh += used
         await asyncio.to_thread(
-            self.store.keep_answer, key, answer.model_dump(mode="json"), used.prompt_tokens, used.completion_tokens
+            self.store.keep_answer,
+            key,
+            answer.model_dump(mode="json"),
+            used.prompt_tokens,
+            used.completion_tokens,
+            replace=self.fresh,
         )
         return answer
 

@@ -40,6 +40,7 @@ class AdminAction(StrEnum):
     SKIP = "skip"
     APPROVE_DRAFT = "approve"  # the action's article id is the draft's
     REJECT_DRAFT = "reject"
+    REDRAFT = "redraft"
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -39,6 +40,7 @@ class Commands:
         self.poster = poster
         self.discussions = discussions
         self.reading = reading
+        self._background: set[asyncio.Task[None]] = set()  # redrafts under way (kept from the collector)
 
     async def is_admin(self, event: CommandEvent | ButtonEvent) -> bool:
         return await self.core.platform(event.chat).is_admin(event.chat, event.author)
@@ -217,6 +219,28 @@ class Commands:
             raise UserError(N_("That draft was already reviewed, or is gone.")) from exc
         return messages.draft_reviewed_doc(group.lang, title, None)
 
+    async def _redraft(self, event: ButtonEvent, group: Group, draft_id: str) -> None:
+        """Start drafting again in the background (a model takes a while); answer when it is done."""
+        title = dict(self.core.drafts.pending()).get(draft_id) if self.core.drafts is not None else None
+        if self.core.drafts is None or title is None:
+            raise UserError(N_("That draft was already reviewed, or is gone."))
+        review = self.core.drafts
+
+        async def run() -> None:
+            try:
+                done = await review.redraft(draft_id)
+            except Exception:
+                log.exception("redrafting %s failed", draft_id)
+                done = False
+            await event.respond(messages.redraft_doc(group.lang, title, done), private=True)
+
+        if not review.can_redraft():
+            raise UserError(N_("Drafting again needs a model, and none is configured."))
+        await event.respond(messages.redraft_doc(group.lang, title, None), private=True)
+        task = asyncio.create_task(run(), name=f"atou-redraft-{draft_id}")
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
     async def _admin_move(self, event: CommandEvent, group: Group) -> None:
         usage = N_(
             "Use /move ID POS, e.g. /move {example} 1 (POS counts from 1 = next; /queue shows the ids)."
@@ -316,6 +340,8 @@ class Commands:
                     group,
                 )
                 await event.respond(self._queue(group), replace=True)
+            elif event.action.arg == catalog.AdminAction.REDRAFT:
+                await self._redraft(event, group, event.action.article_id)
             elif event.action.arg in (catalog.AdminAction.APPROVE_DRAFT, catalog.AdminAction.REJECT_DRAFT):
                 approve = event.action.arg == catalog.AdminAction.APPROVE_DRAFT
                 await event.respond(self._review(group, event.action.article_id, approve), private=True)

@@ -228,6 +228,7 @@ def drafts_doc(lang: str, drafts: Sequence[tuple[str, str]]) -> Document:
         (
             Button(_("Approve {number}").format(number=n), Action(ActionKind.ADMIN, did, arg=catalog.AdminAction.APPROVE_DRAFT)),
             Button(_("Reject {number}").format(number=n), Action(ActionKind.ADMIN, did, arg=catalog.AdminAction.REJECT_DRAFT)),
+            Button(_("Redraft {number}").format(number=n), Action(ActionKind.ADMIN, did, arg=catalog.AdminAction.REDRAFT)),
         )
         for n, (did, _title) in enumerate(shown, 1)
     )
@@ -240,6 +241,16 @@ def draft_reviewed_doc(lang: str, title: str, position: int | None) -> Document:
     if position is None:
         return say(_("Rejected “{title}”: it will not be posted.").format(title=title))
     return say(_("Approved “{title}”: number {position} in the queue.").format(title=title, position=position))
+
+
+def redraft_doc(lang: str, title: str, done: bool | None) -> Document:
+    """Redrafting a draft: started (`done` None), finished, or failed."""
+    _ = tr(lang)
+    if done is None:
+        return say(_("Drafting “{title}” again with the model; I will say when it is done.").format(title=title))
+    if done:
+        return say(_("“{title}” was drafted again: /drafts to review it.").format(title=title))
+    return say(_("Could not draft “{title}” again: the page or the model failed (the reason is in the bot's log).").format(title=title))
 
 
 def empty_queue_doc(lang: str) -> Document:
