@@ -5,21 +5,21 @@ from __future__ import annotations
 
 import sqlalchemy
 
-from bot.protocol import BotAdded, Member
-from bot.render.document import ActionKind
-from bot.services import catalog
-from storage.articles import ArticleStore
 from bot.config import Settings
 from bot.drafting.fetch import Fetcher
 from bot.drafting.review import Review
 from bot.drafting.service import make_draft
+from bot.protocol import BotAdded, Member
+from bot.render.document import ActionKind
+from bot.services import catalog
+from storage.articles import ArticleStore
 from storage.drafts import DraftStore, NewDraft
 from tests.drafting.site import ENGLISH, Site
+from tests.engine.conftest import build_world, make_article
+from tests.engine.fakes import utc
 from tests.llm.fake_chat_api import translate
 from tests.llm.process import FakeChatProcess
 from tests.waiting import eventually
-from tests.engine.conftest import build_world, make_article
-from tests.engine.fakes import utc
 
 BOB = Member("bob", "Bob")
 
