@@ -170,6 +170,7 @@ def build_engine(
 ) -> Engine:
     """The engine on the database `db`: SQL repositories, the article store, the settings it reads."""
     from bot.drafting.review import Review
+    from bot.llm import ModelClient
     from storage.articles import ArticleStore
     from storage.unit_of_work import SqlUnitOfWorkFactory
 
@@ -180,6 +181,7 @@ def build_engine(
         clock=clock or SystemClock(),
         liveness=heartbeats(db) if instance_id is not None else None,
         drafts=Review(settings, db),
+        model=ModelClient.from_settings(settings),
     )
     return Engine(core)
 

@@ -15,6 +15,9 @@ from bot.archive.model import ArchivedDiscussion
 from bot.model import Article
 from bot.services.domain import Answer, Discussion, Group, Located, NewReply, Posting, ReplyStat
 
+# (a reply's text before an edit, its paragraph then) → its paragraph after the edit
+Reanchor = Callable[[str, int | None], int | None]
+
 
 class Clock(Protocol):
     def now(self) -> datetime:
@@ -243,14 +246,16 @@ class DiscussionRepository(Protocol):
         """Record replies in one go; per reply, False when its discussion is closed (nothing stored)."""
         ...
 
-    def edit_reply(self, group_id: int, message_id: str, text: str) -> bool:
-        """Replace a reply's text, keeping the old one in its history; False if no such reply."""
+    def edit_reply(self, group_id: int, message_id: str, text: str, reanchor: Reanchor | None = None) -> bool:
+        """Replace a reply's text, keeping the old one in its history; False if no such reply.
+
+        `reanchor` gives the reply's paragraph after the edit (None: it keeps the one it has)."""
         ...
 
     def delete_reply(self, group_id: int, message_id: str) -> bool: ...
 
     def reply_stats(self, discussion_id: int) -> list[ReplyStat]:
-        """Authors and prompts of the discussion's replies that are not deleted."""
+        """The discussion's replies that are not deleted, oldest first."""
         ...
 
     def forget(self, author_key: str) -> int:

@@ -67,12 +67,19 @@ class Event:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MessageEvent(Event):
-    """A member's message; `reply_to` is the platform id of the message it answers."""
+    """A member's message; `reply_to` is the platform id of the message it answers.
+
+    `quote`: the part of the answered message the member quoted (Telegram's reply quote), if any;
+    `reply_to_bot_text`: the text of the answered message when it is one of the bot's own, so a
+    reply to a message that shows one paragraph can be anchored to it.
+    """
 
     author: Member
     message_id: str
     text: str
     reply_to: str | None = None
+    quote: str | None = None
+    reply_to_bot_text: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -226,7 +233,9 @@ class LateAnswers(Protocol):
 class ChatAccess:
     """What the bot can see and do in a chat, for `/status`."""
 
-    sees_all_messages: bool  # every member message reaches the bot, not only commands, replies to it and mentions
+    sees_all_messages: (
+        bool  # every member message reaches the bot, not only commands, replies to it and mentions
+    )
     bot_is_admin: bool
     can_open_threads: bool  # it may open a topic or thread per article
 

@@ -23,6 +23,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from bot.archive.model import Archive, ArchivedDiscussion, ArchivedReply
+from bot.ports import Reanchor
 from bot.protocol import ChatRef
 from bot.services.domain import Discussion, Located, NewReply, ReplyStat, prompt_of_step
 from storage.groups import GroupRow, as_utc, to_db
@@ -83,6 +84,7 @@ class ReplyRow(SQLModel, table=True):
     reply_to: str | None = Field(default=None, sa_type=String(64))
     history: str | None = Field(default=None, sa_type=Text)
     deleted: bool = Field(default=False, sa_type=Boolean)
+    paragraph: int | None = Field(default=None, sa_type=Integer)  # the ¶N it is anchored to
 
 
 class OptOutRow(SQLModel, table=True):
@@ -235,10 +237,14 @@ class SqlDiscussionRepository:
             .order_by(col(ReplyRow.id).desc())
         ).first()
 
-    def edit_reply(self, group_id: int, message_id: str, text: str) -> bool:
+    def edit_reply(self, group_id: int, message_id: str, text: str, reanchor: Reanchor | None = None) -> bool:
+        """Replace a reply's text, keeping the earlier one in its history; `reanchor` gives its paragraph
+        from (earlier text, earlier paragraph)."""
         row = self._reply(group_id, message_id)
         if row is None or row.text == text:
             return False
+        if reanchor is not None:
+            row.paragraph = reanchor(row.text, row.paragraph)
         history = json.loads(row.history) if row.history else []
         history.append(row.text)
         row.history = json.dumps(history, ensure_ascii=False)
@@ -258,11 +264,20 @@ class SqlDiscussionRepository:
 
     def reply_stats(self, discussion_id: int) -> list[ReplyStat]:
         rows = self.session.execute(
-            sa_select(col(ReplyRow.author_key), col(ReplyRow.author_name), col(ReplyRow.prompt))
+            sa_select(
+                col(ReplyRow.author_key),
+                col(ReplyRow.author_name),
+                col(ReplyRow.prompt),
+                col(ReplyRow.paragraph),
+                col(ReplyRow.message_id),
+                col(ReplyRow.reply_to),
+                col(ReplyRow.text),
+                col(ReplyRow.id),
+            )
             .where(col(ReplyRow.discussion_id) == discussion_id, col(ReplyRow.deleted).is_(False))
             .order_by(col(ReplyRow.at), col(ReplyRow.id))
         ).all()
-        return [ReplyStat(key, name, prompt) for key, name, prompt in rows]
+        return [ReplyStat(*row) for row in rows]
 
     def forget(self, author_key: str) -> int:
         result = self.session.execute(delete(ReplyRow).where(col(ReplyRow.author_key) == author_key))
@@ -309,6 +324,7 @@ class SqlDiscussionRepository:
                         reply_to_message_id=r.reply_to,
                         history=tuple(json.loads(r.history)) if r.history else (),
                         deleted=r.deleted,
+                        paragraph=r.paragraph,
                     )
                 )
         return [
@@ -324,9 +340,7 @@ class SqlDiscussionRepository:
         ]
 
 
-_REPLY_COLUMNS = (
-    "discussion_id, group_id, author_key, author_name, text, at, prompt, message_id, reply_to, deleted"
-)
+_REPLY_COLUMNS = "discussion_id, group_id, author_key, author_name, text, at, prompt, message_id, reply_to, deleted, paragraph"
 _SQLITE_TIME = (
     "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores DateTime in SQLite, so reads and comparisons agree
 )
@@ -365,6 +379,7 @@ def _insert_replies(session: Session, replies: Sequence[NewReply]) -> None:
             r.message_id,
             r.reply_to,
             False,
+            r.paragraph,
         )
         for r in replies
     ]

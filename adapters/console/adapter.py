@@ -38,6 +38,7 @@ from bot.render.document import Button, Document
 from bot.render.formatter import Formatter
 
 PLATFORM = "console"
+REMEMBERED = 1000  # how many of its own messages the console keeps for replies to them
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +81,7 @@ class ConsoleAdapter:
         self._lines = lines
         self._on_end = on_end
         self._reader: asyncio.Task[None] | None = None
+        self._said: dict[int, str] = {}  # the bot's recent messages, for a reply to one of them
 
     # Lifecycle -------------------------------------------------------------------------------
 
@@ -177,6 +179,7 @@ class ConsoleAdapter:
             message_id=str(number),
             text=line.text,
             reply_to=str(line.reply_to) if line.reply_to is not None else None,
+            reply_to_bot_text=self._said.get(line.reply_to) if line.reply_to is not None else None,
         )
 
     def _member_line(self, name: str, raw: str) -> int:
@@ -234,6 +237,7 @@ class ConsoleAdapter:
         numbers = [next(self._ids) for _ in texts]
         for number, text in zip(numbers, texts, strict=True):
             self._print(f"[#{number}] {prefix}{text}")
+            self._remember(number, text)
         if numbers:
             self._buttons[numbers[-1]] = ConsoleFormatter.buttons(doc)
         return numbers
@@ -241,7 +245,13 @@ class ConsoleAdapter:
     def _show(self, number: int, doc: Document, prefix: str, *, edited: bool) -> None:
         text = "\n".join(self._text.format(doc))
         self._print(f"[#{number}] {prefix}{'(edited) ' if edited else ''}{text}")
+        self._remember(number, text)
         self._buttons[number] = ConsoleFormatter.buttons(doc)
+
+    def _remember(self, number: int, text: str) -> None:
+        self._said[number] = text
+        if len(self._said) > REMEMBERED:
+            del self._said[next(iter(self._said))]
 
     def _print(self, text: str) -> None:
         self._out.write(text.rstrip("\n") + "\n\n")

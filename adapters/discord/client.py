@@ -180,7 +180,7 @@ class AtouClient(discord.Client):
         if not self.content_access and not message.content:
             await self._tell_admins_content_missing(message.channel)
             return
-        await self.handler(events.message_event(message))
+        await self.handler(events.message_event(message, self.user))
 
     async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
         message = payload.message

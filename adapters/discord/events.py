@@ -83,7 +83,8 @@ def is_discussion_message(message: discord.Message) -> bool:
     )
 
 
-def message_event(message: discord.Message) -> MessageEvent:
+def message_event(message: discord.Message, me: discord.abc.Snowflake | None = None) -> MessageEvent:
+    """`me`: the bot's own user, so a reply to one of its messages carries that message's text."""
     return MessageEvent(
         chat=chat_of(message.channel),
         at=message.created_at,
@@ -91,7 +92,17 @@ def message_event(message: discord.Message) -> MessageEvent:
         message_id=str(message.id),
         text=message_text(message),
         reply_to=reply_target(message),
+        reply_to_bot_text=_bot_text(message, me),
     )
+
+
+def _bot_text(message: discord.Message, me: discord.abc.Snowflake | None) -> str | None:
+    """The text of the bot's message this one replies to (Discord sends it along with a reply)."""
+    reference = message.reference
+    replied = reference.resolved if reference is not None and reply_target(message) is not None else None
+    if me is None or not isinstance(replied, discord.Message) or replied.author.id != me.id:
+        return None
+    return replied.content or None
 
 
 def edit_event(chat: ChatRef, message: discord.Message) -> EditEvent:

@@ -192,7 +192,16 @@ def from_message(message: Message, me: Me) -> InboundEvent | None:
         message_id=str(message.message_id),
         text=text,
         reply_to=reply_target(message),
+        quote=message.quote.text if message.quote is not None else None,
+        reply_to_bot_text=_bot_text(message.reply_to_message, me),
     )
+
+
+def _bot_text(replied: Message | None, me: Me) -> str | None:
+    """The text of the answered message when the bot wrote it (it may show one paragraph)."""
+    if replied is None or replied.from_user is None or replied.from_user.id != me.id:
+        return None
+    return replied.text if replied.text is not None else replied.caption
 
 
 def from_edit(message: Message) -> EditEvent | None:

@@ -26,6 +26,7 @@ COLUMNS = (
     "author",
     "text",
     "edited",
+    "paragraph",
 )
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -60,6 +61,7 @@ def archive_csv(archive: Archive) -> str:
                     defuse(reply.author_name),
                     defuse(reply.text),
                     "yes" if reply.history else "no",
+                    "" if reply.paragraph is None else reply.paragraph,
                 )
             )
     return buffer.getvalue()

@@ -15,22 +15,47 @@ import jinja2
 from markupsafe import Markup
 
 from bot.archive import labels
-from bot.archive.model import Archive, ArchivedDiscussion
+from bot.archive.model import Archive, ArchivedDiscussion, ArchivedReply
 from bot.archive.select import Filters, as_utc
-from bot.archive.threads import PromptSection, thread_sections
+from bot.archive.threads import PromptSection, paragraph_sections, thread_sections
+from bot.paragraphs import excerpt_of, original_block
+
+
+@dataclass(frozen=True, slots=True)
+class ParagraphView:
+    """The replies anchored to ¶`number`, with the start of that paragraph's text."""
+
+    number: int
+    excerpt: str
+    replies: tuple[ArchivedReply, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class DiscussionView:
-    """A discussion ready for a template: its replies laid out under their prompts."""
+    """A discussion ready for a template: its replies laid out under their prompts, and the
+    anchored ones again under their paragraphs."""
 
     discussion: ArchivedDiscussion
     sections: tuple[PromptSection, ...]
+    paragraphs: tuple[ParagraphView, ...] = ()
 
 
 def discussion_views(archive: Archive) -> list[DiscussionView]:
-    prompts = archive.article.brief.prompts
-    return [DiscussionView(d, tuple(thread_sections(d, prompts))) for d in archive.discussions]
+    article = archive.article
+    prompts = article.brief.prompts
+
+    def excerpt(number: int) -> str:
+        block = original_block(article, number)
+        return "" if block is None else excerpt_of(block.text, labels.EXCERPT_LENGTH)
+
+    return [
+        DiscussionView(
+            d,
+            tuple(thread_sections(d, prompts)),
+            tuple(ParagraphView(s.number, excerpt(s.number), s.replies) for s in paragraph_sections(d)),
+        )
+        for d in archive.discussions
+    ]
 
 
 def archive_loader() -> jinja2.BaseLoader:

@@ -15,7 +15,7 @@ from typing import Any
 from bot.archive.labels import stampers
 from bot.archive.model import Archive, ArchivedDiscussion
 from bot.archive.select import Filters
-from bot.archive.threads import parents_of
+from bot.archive.threads import paragraph_sections, parents_of
 
 FORMAT_NAME = "atou-archive"
 FORMAT_VERSION = 1
@@ -70,13 +70,20 @@ def _discussion(discussion: ArchivedDiscussion, iso: Callable[[datetime], str]) 
             f'"reply_to_message_id": {answers}, '
             f'"in_reply_to": {"null" if parent is None else int(parent.id)}, '
             f'"prompt": {"null" if r.prompt is None else int(r.prompt)}, '
+            f'"paragraph": {"null" if r.paragraph is None else int(r.paragraph)}, '
             f'"author": {{"key": "{key}", "name": "{name}"}}, "at": "{iso(r.at)}", "text": "{text}", '
             f'"edited": {"true" if r.history else "false"}, '
             f'"history": {_encode(list(r.history)) if r.history else "[]"}}}'
         )
     body = "[]" if not lines else "[\n      " + ",\n      ".join(lines) + "\n    ]"
+    paragraphs = _encode(
+        [
+            {"paragraph": s.number, "replies": [r.id for r in s.replies]}
+            for s in paragraph_sections(discussion)
+        ]
+    )
     # The head is encoded as an object and re-opened so "replies" can follow with its own layout.
-    return "    " + _encode(head)[:-1] + ', "replies": ' + body + "}"
+    return "    " + _encode(head)[:-1] + f', "paragraphs": {paragraphs}, "replies": ' + body + "}"
 
 
 def archive_json(archive: Archive, filters: Filters) -> str:

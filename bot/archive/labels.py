@@ -25,6 +25,8 @@ REPLIES = "条回复"
 ANSWERS = "回复"
 FILTERS = "筛选"
 PSEUDONYMIZED = "已匿名化"
+BY_PARAGRAPH = "按段落"
+EXCERPT_LENGTH = 80  # how much of a paragraph a section heading quotes
 
 
 def stamp(moment: datetime) -> str:

@@ -15,7 +15,10 @@ from functools import lru_cache
 from bot.archive import labels
 from bot.archive.model import Archive, ArchivedDiscussion
 from bot.archive.select import Filters
-from bot.archive.threads import MAX_DEPTH, thread_sections
+from bot.archive.threads import MAX_DEPTH, paragraph_sections, thread_sections
+from bot.model import Article
+from bot.paragraphs import excerpt_of, original_block
+from bot.paragraphs import label as paragraph_label
 
 # Characters that mean something anywhere in a CommonMark line (`&` starts entity references).
 # The backslash comes first, so the escapes added for the others are not escaped again.
@@ -120,8 +123,9 @@ def _paragraphs(escaped: str, indent: str) -> str:
 
 
 def _discussion(
-    discussion: ArchivedDiscussion, prompts: tuple[str, ...], stamp: Callable[[datetime], str]
+    discussion: ArchivedDiscussion, article: Article, stamp: Callable[[datetime], str]
 ) -> list[str]:
+    prompts = article.brief.prompts
     out = [
         f"## {labels.ARCHIVE} · {single_line(discussion.group_title)} · {single_line(discussion.platform)} · "
         f"{single_line(discussion.group_key)}",
@@ -158,8 +162,21 @@ def _discussion(
                 head += f" · {labels.ANSWERS} {single_line(parent.author_name)}"
             if reply.history:
                 head += f" · {labels.EDITED}"
+            if reply.paragraph is not None:
+                head += f" · {paragraph_label(reply.paragraph)}"
             # One string per reply (the join below adds the blank line after it).
             body = _paragraphs(texts[reply.id], _INDENTS[depth + 1])
+            out.append(f"{head}\n\n{body}\n" if body else f"{head}\n")
+    by_paragraph = paragraph_sections(discussion)
+    if by_paragraph:
+        out += [f"### {labels.BY_PARAGRAPH}", ""]
+    for anchored in by_paragraph:
+        block = original_block(article, anchored.number)
+        excerpt = "" if block is None else " · " + single_line(excerpt_of(block.text, labels.EXCERPT_LENGTH))
+        out += [f"#### {paragraph_label(anchored.number)}{excerpt}", ""]
+        for reply in anchored.replies:
+            head = f"- **{single_line(reply.author_name)}** · {stamp(reply.at)}"
+            body = _paragraphs(texts[reply.id], _INDENTS[1])
             out.append(f"{head}\n\n{body}\n" if body else f"{head}\n")
     return out
 
@@ -192,7 +209,7 @@ def archive_markdown(archive: Archive, filters: Filters) -> str:
         out += [f"## {labels.ARCHIVE}", "", labels.NO_DISCUSSIONS, ""]
     stamp, _ = labels.stampers()
     for discussion in archive.discussions:
-        out += _discussion(discussion, prompts, stamp)
+        out += _discussion(discussion, article, stamp)
     return "\n".join(out).rstrip("\n") + "\n"
 
 

@@ -15,6 +15,7 @@ class ArchivedReply:
     `author_key` is platform-qualified (`telegram:123`), so members of different platforms never collide.
     `prompt` is the 0-based index into the brief's prompts, or None for a general reply.
     `history` holds earlier versions of the text, oldest first, when the reply was edited.
+    `paragraph` is the ¶N of the article the reply is anchored to (see `bot.anchors`), or None.
     """
 
     id: int
@@ -27,6 +28,7 @@ class ArchivedReply:
     reply_to_message_id: str | None = None
     history: tuple[str, ...] = ()
     deleted: bool = False
+    paragraph: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

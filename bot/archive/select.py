@@ -233,6 +233,7 @@ def select_archive(archive: Archive, filters: Filters = Filters()) -> Archive:
                     reply.reply_to_message_id,
                     history,
                     False,
+                    reply.paragraph,
                 )
             )
         discussions.append(

@@ -119,3 +119,20 @@ def thread_sections(discussion: ArchivedDiscussion, prompts: Sequence[str]) -> l
         for index in order
         if entries.get(index)
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class ParagraphSection:
+    """The replies anchored to paragraph ¶`number` of the article, in time order."""
+
+    number: int
+    replies: tuple[ArchivedReply, ...]
+
+
+def paragraph_sections(discussion: ArchivedDiscussion) -> list[ParagraphSection]:
+    """The discussion's anchored replies grouped by paragraph, in the article's order."""
+    by_number: dict[int, list[ArchivedReply]] = {}
+    for reply in sorted(discussion.replies, key=attrgetter("at", "id")):
+        if reply.paragraph is not None:
+            by_number.setdefault(reply.paragraph, []).append(reply)
+    return [ParagraphSection(n, tuple(by_number[n])) for n in sorted(by_number)]

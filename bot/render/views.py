@@ -15,7 +15,10 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from types import MappingProxyType
 
+from bot.memo import ArticleMemo
 from bot.model import Article, BilingualPair, Block, BlockKind, Brief, KeyPoint, RelevanceNote, SpanKind
+from bot.paragraphs import excerpt_of, numbering
+from bot.paragraphs import label as paragraph_label
 from bot.render.document import (
     Action,
     ActionKind,
@@ -30,8 +33,7 @@ from bot.render.document import (
 )
 from bot.render.formatter import Formatter
 from bot.render.i18n import N_, Lang, clear_conversions, convert_article_text, parse_lang, translator
-from bot.render.memo import ArticleMemo
-from bot.render.split import grapheme_bounds, pack
+from bot.render.split import pack
 
 
 class Part(StrEnum):
@@ -291,52 +293,105 @@ def _notes_heading(label: str) -> tuple[Para, ...]:
     return (Para((Span(label, bold=True),), ParaKind.HEADING, 2),)
 
 
+def _numbered(para: Para, number: int | None) -> Para:
+    """`para` with its paragraph number (¶N) in front; unnumbered blocks are left as they are."""
+    if number is None:
+        return para
+    return replace(para, spans=(Span(paragraph_label(number) + " "), *para.spans))
+
+
+def _pair_group(
+    pair: BilingualPair, number: int | None, *, source_note: int | None = None, target_note: int | None = None
+) -> tuple[Para, ...]:
+    """A bilingual pair as paragraphs: its source, numbered ¶N, then its translation set apart."""
+    group = []
+    if pair.source is not None and _shown(pair.source):
+        group.append(_numbered(_block_para(pair.source, note_number=source_note), number))
+    if pair.target is not None and _shown(pair.target):
+        target = _block_para(pair.target, quoted=True, note_number=target_note)
+        group.append(target if group else _numbered(target, number))
+    return tuple(group)
+
+
+def paragraph_document(article: Article, number: int, *, lang: Lang | str) -> Document | None:
+    """Paragraph ¶`number` alone, in both languages, under the article's title (None: no such paragraph).
+
+    A member replies to it to discuss that paragraph: the reply is anchored to it."""
+    lang = _lang(lang)
+    _ = translator(lang)
+    a = localize(article, lang)
+    numbers = numbering(a)
+    if not 1 <= number <= numbers.count:
+        return None
+    paras = [
+        p
+        for pair, n in zip(a.bilingual, numbers.bilingual, strict=True)
+        if n == number
+        for p in _pair_group(pair, n)
+    ]
+    if not paras:  # an article without pairs: its original block, then the translation's
+        texts = ((a.original, numbers.original, False), (a.translation, numbers.translation, True))
+        for blocks, numbered, quoted in texts:
+            paras += [
+                _numbered(_block_para(b, quoted=quoted), None if paras else n)
+                for b, n in zip(blocks, numbered, strict=True)
+                if n == number and _shown(b)
+            ]
+    header = Para(
+        (
+            Span(excerpt_of(a.title, HEADER_TITLE_LENGTH), bold=True),
+            Span(
+                "\n" + _("Paragraph {number} of {total}").format(number=number, total=numbers.count),
+                italic=True,
+            ),
+        )
+    )
+    return Document((header, *paras))
+
+
 def units(article: Article, part: Part, *, notes_label: str = "Notes") -> list[tuple[Para, ...]]:
     """The view's text as groups to paginate: a pair per group for bilingual, a block otherwise.
 
-    The footnotes stand under a `notes_label` heading (注释 / Notes), numbered as in the text.
-    `article` is already localized (see `localize`); blank blocks are left out."""
+    Each group starts with its paragraph number, ¶N (see `bot.paragraphs`); a bilingual pair shows it
+    once, on its source. The footnotes stand under a `notes_label` heading (注释 / Notes), numbered as
+    in the text. `article` is already localized (see `localize`); blank blocks are left out."""
+    numbers = numbering(article)
     groups: list[tuple[Para, ...]] = []
     if part is Part.BILINGUAL:
         source_notes = target_notes = 0
         headed = False
-        for pair in article.bilingual:
-            group = []
+        for pair, number in zip(article.bilingual, numbers.bilingual, strict=True):
             if pair.source is not None and _shown(pair.source):
                 source_notes += pair.source.kind is BlockKind.FOOTNOTE
-                group.append(_block_para(pair.source, note_number=source_notes))
             if pair.target is not None and _shown(pair.target):
                 target_notes += pair.target.kind is BlockKind.FOOTNOTE
-                group.append(_block_para(pair.target, quoted=True, note_number=target_notes))
+            group = _pair_group(pair, number, source_note=source_notes, target_note=target_notes)
             if group:
                 if not headed and _is_note(pair):
                     groups.append(_notes_heading(notes_label))
                     headed = True
-                groups.append(tuple(group))
+                groups.append(group)
         return groups
-    blocks = article.translation if part is Part.TRANSLATION else article.original
+    blocks, numbered = (
+        (article.translation, numbers.translation)
+        if part is Part.TRANSLATION
+        else (article.original, numbers.original)
+    )
     notes = 0
-    for block in blocks:
+    for block, number in zip(blocks, numbered, strict=True):
         if not _shown(block):
             continue
         if block.kind is BlockKind.FOOTNOTE:
             notes += 1
             if notes == 1:
                 groups.append(_notes_heading(notes_label))
-        groups.append((_block_para(block, note_number=notes),))
+        groups.append((_numbered(_block_para(block, note_number=notes), number),))
     return groups
 
 
 def _is_note(pair: BilingualPair) -> bool:
     return any(b is not None and b.kind is BlockKind.FOOTNOTE for b in (pair.source, pair.target))
 
-
-def _shortened(text: str, length: int) -> str:
-    """`text` cut to about `length` characters at a grapheme boundary, with an ellipsis."""
-    if len(text) <= length:
-        return text
-    cut = max((b for b in grapheme_bounds(text) if b < length), default=0)
-    return text[:cut].rstrip() + "…"
 
 
 def page_header(article: Article, part: Part, number: int, total: int, *, lang: Lang) -> Para:
@@ -345,7 +400,7 @@ def page_header(article: Article, part: Part, number: int, total: int, *, lang: 
     where = _("page {number} of {total}").format(number=number, total=total)
     return Para(
         (
-            Span(_shortened(localize(article, lang).title, HEADER_TITLE_LENGTH), bold=True),
+            Span(excerpt_of(localize(article, lang).title, HEADER_TITLE_LENGTH), bold=True),
             Span(f"\n{_(PART_LABELS[part])} · {where}", italic=True),
         )
     )

@@ -102,6 +102,26 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command("translation", N_("the whole Chinese translation"), (_PAGE,), private=True),
     Command("original", N_("the English original"), (_PAGE,), private=True),
+    Command(
+        "para",
+        N_("paragraph N of the current article in both languages; reply to it to discuss that paragraph"),
+        (
+            Arg(
+                "number",
+                "N",
+                N_("Paragraph number (¶N)"),
+                ArgKind.INTEGER,
+                required=True,
+                minimum=1,
+                maximum=100_000,
+            ),
+        ),
+    ),
+    Command(
+        "catchup",
+        N_("catch up on the discussion: who replied to which prompt, the busiest replies and paragraphs"),
+        private=True,
+    ),
     Command("archive", N_("how to read this group's discussion archive")),
     Command("status", N_("the schedule, the next post and the open discussion")),
     Command("forget", N_("remove all your replies from every archive (asks first)")),

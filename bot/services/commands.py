@@ -17,11 +17,11 @@ from bot.scheduling.schedule import (
     parse_date,
     schedule_from_args,
 )
-from bot.services import catalog, file_import, groups, messages
+from bot.services import catalog, catchup, file_import, groups, messages
 from bot.services.answers import Answers
 from bot.services.core import Core
 from bot.services.discussions import Discussions
-from bot.services.domain import Group, UserError, author_key
+from bot.services.domain import Discussion, Group, ReplyStat, UserError, author_key
 from bot.services.posting import Outcome, Poster, next_post_at
 from bot.services.reading import Reading
 
@@ -87,6 +87,34 @@ class Commands:
     async def _member_help(self, event: CommandEvent, group: Group | None, lang: str) -> None:
         await event.respond(messages.help_doc(lang))
 
+    async def _member_para(self, event: CommandEvent, group: Group | None, lang: str) -> None:
+        # In the chat, not privately: members reply to it to discuss the paragraph.
+        await event.respond(self.reading.paragraph(group, lang, event.args))
+
+    async def _member_catchup(self, event: CommandEvent, group: Group | None, lang: str) -> None:
+        await event.respond(await self._catchup(group, lang), private=True)
+
+    async def _catchup(self, group: Group | None, lang: str) -> Document:
+        latest, stats, hidden = self._latest_replies(group)
+        article = self.core.articles.get(latest.article_id) if latest is not None else None
+        if group is None or latest is None or article is None:
+            return catchup.no_discussion_doc(lang)
+        summary = catchup.catch_up(article, stats, hidden)
+        doc = catchup.catchup_doc(lang, article, summary, is_open=latest.is_open)
+        return await self.discussions.with_synthesis(doc, lang, group.key, article, stats, hidden)
+
+    def _latest_replies(
+        self, group: Group | None
+    ) -> tuple[Discussion | None, list[ReplyStat], frozenset[str]]:
+        """The group's latest discussion, its replies and who opted out."""
+        if group is None:
+            return None, [], frozenset()
+        with self.core.uow() as uow:
+            latest = uow.discussions.latest_for_group(group.id)
+            stats = uow.discussions.reply_stats(latest.id) if latest is not None else []
+            hidden = uow.discussions.opted_out()
+        return latest, stats, hidden
+
     async def _member_archive(self, event: CommandEvent, group: Group | None, lang: str) -> None:
         await event.respond(self.reading.archive(group, lang))
 
@@ -106,24 +134,26 @@ class Commands:
             return messages.say(
                 messages.tr(lang)("This chat is not set up yet: an admin's first command sets it up.")
             )
+        latest, stats, _ = self._latest_replies(group)
         with self.core.uow() as uow:
-            latest = uow.discussions.latest_for_group(group.id)
-            replies = len(uow.discussions.reply_stats(latest.id)) if latest is not None else 0
             done = uow.postings.progress(group.id)
         queue = self.core.articles.queue_ids()
         current = self.core.articles.get(latest.article_id) if latest is not None else None
         platform = self.core.platform(event.chat)
         access = await platform.chat_access(group.chat) if isinstance(platform, AccessReporter) else None
-        return messages.status_doc(
+        doc = messages.status_doc(
             lang,
             group,
             next_post_at(group, self.core.clock.now()),
             current=current,
             current_open=latest is not None and latest.is_open,
-            replies=replies,
+            replies=len(stats),
             queued=sum(1 for a in queue if a not in done),
             sees_all_messages=access.sees_all_messages if access is not None else None,
         )
+        if current is None:
+            return doc
+        return Document((*doc.paras, *catchup.per_paragraph(lang, current, stats)), doc.buttons)
 
     # Admins ---------------------------------------------------------------------------------
 

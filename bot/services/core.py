@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 from bot.config import Settings
 from bot.links import article_page_url, mint_archive_link
@@ -15,6 +16,9 @@ from bot.protocol import ChatGone, ChatMoved, ChatRef, Platform, ThreadGone
 from bot.render.document import Document
 from bot.scheduling.schedule import parse_time, parse_timezone
 from bot.services.domain import Located
+
+if TYPE_CHECKING:
+    from bot.llm import ModelClient
 
 # A sender's hold on a posting; renewed with every message sent. Another instance (or this one after
 # a restart) resumes a posting whose lease has run out — or at once, when instances report their
@@ -110,6 +114,8 @@ class Core:
     liveness: Liveness | None = None
     # Drafts made from links and feeds, reviewed by admins with /drafts (None: not reviewed in chat).
     drafts: DraftReview | None = None
+    # The configured language model (ATOU_LLM_*), for the optional synthesis of a discussion.
+    model: ModelClient | None = None
 
     def platform(self, chat: ChatRef) -> Platform:
         found = self.platforms.get(chat.platform)

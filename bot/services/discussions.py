@@ -6,13 +6,16 @@ import asyncio
 import logging
 from collections.abc import Sequence
 
+from bot.anchors import shown_paragraph
 from bot.archive.model import Archive
+from bot.model import Article
 from bot.observability import metrics
 from bot.ports import UnitOfWorkFactory
 from bot.protocol import ChatGone, DeleteEvent, EditEvent, MessageEvent
-from bot.services import groups, messages, outbox
+from bot.render.document import Document
+from bot.services import anchoring, groups, messages, outbox, synthesis
 from bot.services.core import Core
-from bot.services.domain import Discussion, Located, NewReply, author_key, recap_slot
+from bot.services.domain import Discussion, Located, NewReply, ReplyStat, author_key, recap_slot
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +73,7 @@ class Discussions:
     def __init__(self, core: Core) -> None:
         self.core = core
         self.recorder = ReplyRecorder(core.uow)
+        self._articles: dict[int, str] = {}  # discussion id → article id
 
     # Replies -------------------------------------------------------------------------------
 
@@ -95,12 +99,32 @@ class Discussions:
             self.core.index.put(group_id, key, where)
         return where
 
+    def article_of(self, discussion_id: int) -> Article | None:
+        """The article a discussion is about (a discussion never changes its article)."""
+        article_id = self._articles.get(discussion_id)
+        if article_id is None:
+            with self.core.uow() as uow:
+                discussion = uow.discussions.get(discussion_id)
+            if discussion is None:
+                return None
+            article_id = self._articles[discussion_id] = discussion.article_id
+        return self.core.articles.get(article_id)
+
+    def _paragraph_discussion(self, group_id: int, event: MessageEvent) -> Located | None:
+        """The group's open discussion, for a reply to a message of the bot that shows a paragraph."""
+        if event.reply_to_bot_text is None or shown_paragraph(event.reply_to_bot_text) is None:
+            return None
+        with self.core.uow() as uow:
+            latest = uow.discussions.latest_for_group(group_id)
+        return Located(latest.id, None) if latest is not None and latest.is_open else None
+
     async def on_message(self, event: MessageEvent) -> bool:
         """Record a member's message if it belongs to a discussion; True if it was stored.
 
         It belongs to one when it replies to a posted brief or prompt, or to a recorded reply (its
         prompt is the prompt of what it answers), or when it is written in the topic or thread the
-        bot opened for an article.
+        bot opened for an article, or when it replies to a paragraph the bot showed (/para) while
+        the group's discussion is open. It is anchored to a paragraph as `anchoring` says.
         """
         if event.author.is_bot:
             return False
@@ -112,7 +136,16 @@ class Discussions:
         if where is None and thread_id is not None:
             where = self._thread_discussion(group_id, thread_id)
         if where is None:
+            where = self._paragraph_discussion(group_id, event)
+        if where is None:
             return False
+        paragraph = None
+        if anchoring.may_anchor(event.text, event.quote, event.reply_to_bot_text):
+            article = self.article_of(where.discussion_id)
+            if article is not None:
+                paragraph = anchoring.paragraph_of_reply(
+                    article, event.text, quote=event.quote, reply_to_bot_text=event.reply_to_bot_text
+                )
         reply = NewReply(
             discussion_id=where.discussion_id,
             group_id=group_id,
@@ -123,6 +156,7 @@ class Discussions:
             prompt=where.prompt,
             message_id=event.message_id,
             reply_to=event.reply_to,
+            paragraph=paragraph,
         )
         stored = await self.recorder.record(reply)
         if stored:
@@ -134,8 +168,12 @@ class Discussions:
         found = groups.find_id(self.core, event.chat)
         if found is None:
             return False
+        # The article is read before the transaction: on SQLite every transaction takes the write lock.
+        where = self.locate(found[0], event.message_id)
+        article = self.article_of(where.discussion_id) if where is not None else None
+        reanchor = anchoring.after_edit(article, event.text) if article is not None else None
         with self.core.uow() as uow:
-            changed = uow.discussions.edit_reply(found[0], event.message_id, event.text)
+            changed = uow.discussions.edit_reply(found[0], event.message_id, event.text, reanchor)
             uow.commit()
         return changed
 
@@ -202,6 +240,7 @@ class Discussions:
             )
         else:
             doc = messages.recap_doc(group.lang, article, stats, hidden)
+            doc = await self.with_synthesis(doc, group.lang, group.key, article, stats, hidden)
             try:
                 await self.core.send(group.chat, doc)
             except ChatGone as exc:
@@ -219,6 +258,31 @@ class Discussions:
                 stored.recap_sent = True
                 uow.discussions.save(stored)
             uow.commit()
+
+    async def with_synthesis(
+        self,
+        doc: Document,
+        lang: str,
+        group_key: str,
+        article: Article,
+        stats: Sequence[ReplyStat],
+        hidden: frozenset[str],
+    ) -> Document:
+        """`doc` followed by the model's synthesis of the replies, when a model is configured and
+        answers; `doc` alone otherwise."""
+        model = self.core.model
+        if model is None or not stats:
+            return doc
+        answer = await synthesis.synthesize(model, lang, article, stats, hidden)
+        if answer is None:
+            return doc
+        archive = self.core.archive_link(group_key, article.id)
+
+        def link(reply: ReplyStat) -> str | None:
+            return None if archive is None else f"{archive}#reply-{reply.id}"
+
+        paras = synthesis.synthesis_paras(lang, article, answer, stats, hidden, link)
+        return Document((*doc.paras, *paras), doc.buttons)
 
     # Members' data -----------------------------------------------------------------------------
 

@@ -241,15 +241,21 @@ class NewReply:
     prompt: int | None
     message_id: str
     reply_to: str | None = None
+    paragraph: int | None = None  # the ¶N it is anchored to (see bot.anchors)
 
 
 @dataclass(frozen=True, slots=True)
 class ReplyStat:
-    """What a recap needs of one reply."""
+    """What a recap, /status and /catchup need of one reply."""
 
     author_key: str
     author_name: str
     prompt: int | None
+    paragraph: int | None = None
+    message_id: str = ""
+    reply_to: str | None = None
+    text: str = ""
+    id: int = 0  # the reply's id in the archive (the page shows it as #reply-ID)
 
 
 @dataclass(slots=True)

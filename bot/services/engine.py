@@ -131,5 +131,7 @@ class Engine:
         await self.poster.wake(group_id)
 
     async def close(self) -> None:
-        """Finish writing the replies handed in so far."""
+        """Finish writing the replies handed in so far; let go of the model's connections."""
         await self.discussions.recorder.drain()
+        if self.core.model is not None:
+            await self.core.model.aclose()

@@ -278,6 +278,17 @@ def queue_running_dry_doc(lang: str, left: int, dry: date) -> Document:
     return say(text.format(count=left, date=dry.isoformat()))
 
 
+def replies_from_people(lang: str, replies: int, people: int) -> str:
+    """"12 replies from 4 participants." in `lang`."""
+    _, ngettext = tr(lang), ntr(lang)
+    # Two counts, each with its own plural form, so the sentence is put together from three messages.
+    # Translators: {replies} is "N replies", {people} is "N participants", both translated apart.
+    return _("{replies} from {people}.").format(
+        replies=ngettext("{count} reply", "{count} replies", replies).format(count=replies),
+        people=ngettext("{count} participant", "{count} participants", people).format(count=people),
+    )
+
+
 def recap_doc(lang: str, article: Article, stats: Sequence[ReplyStat], hidden: frozenset[str]) -> Document:
     """The closing message: who took part, replies per prompt, and how to get the archive."""
     _, ngettext = tr(lang), ntr(lang)
@@ -290,17 +301,7 @@ def recap_doc(lang: str, article: Article, stats: Sequence[ReplyStat], hidden: f
     if not stats:
         paras.append(_p(_("Nobody replied this time.")))
     else:
-        replies, people = len(stats), len({r.author_key for r in stats})
-        # Two counts, each with its own plural form, so the sentence is put together from three messages.
-        paras.append(
-            _p(
-                # Translators: {replies} is "N replies", {people} is "N participants", both translated apart.
-                _("{replies} from {people}.").format(
-                    replies=ngettext("{count} reply", "{count} replies", replies).format(count=replies),
-                    people=ngettext("{count} participant", "{count} participants", people).format(count=people),
-                )
-            )
-        )
+        paras.append(_p(replies_from_people(lang, len(stats), len({r.author_key for r in stats}))))
         if names:
             paras.append(
                 _p(_("Participants: {names}").format(names=join_list(names.values(), lang_of(lang))))

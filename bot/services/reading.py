@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 
 from bot.model import Article
+from bot.paragraphs import numbering
 from bot.protocol import ButtonEvent, CommandEvent, Platform
 from bot.render.document import ActionKind, Document
 from bot.render.i18n import N_
-from bot.render.views import ARCHIVE_TAB, Part, brief_document, text_page
+from bot.render.views import ARCHIVE_TAB, Part, brief_document, paragraph_document, text_page
 from bot.services import messages
 from bot.services.core import Core
 from bot.services.domain import Group, UserError
@@ -87,6 +88,26 @@ class Reading:
         else:
             page = self.text(platform, article, action.part, action.page, lang)
             await event.respond(page, private=True, replace=True)
+
+    def paragraph(self, group: Group | None, lang: str, args: tuple[str, ...]) -> Document:
+        """`/para N`: paragraph N of the group's current article in both languages."""
+        article = self.current_article(group)
+        if article is None:
+            return messages.nothing_to_read_doc(lang)
+        total = numbering(article).count
+        number = int(args[0]) if len(args) == 1 and args[0].isdigit() else None
+        if number is None:
+            raise UserError(
+                N_("Use /para N with a paragraph number from 1 to {total}, e.g. /para 3."), total=total
+            )
+        doc = paragraph_document(article, number, lang=messages.lang_of(lang))
+        if doc is None:
+            raise UserError(
+                N_("There is no ¶{number}: this article has paragraphs ¶1 to ¶{total}."),
+                number=number,
+                total=total,
+            )
+        return doc
 
     def archive(self, group: Group | None, lang: str, article_id: str | None = None) -> Document:
         """How to read the group's archive: a signed link when the bot has a web address."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
@@ -29,13 +29,16 @@ from starlette.types import ASGIApp
 
 from bot.archive import labels
 from bot.archive.htmlfile import DiscussionView, discussion_views, install_globals
-from bot.archive.model import Archive
+from bot.archive.model import Archive, ArchivedReply
 from bot.archive.select import select_archive
+from bot.archive.threads import paragraph_sections
 from bot.config import Settings
 from bot.links import LinkProblem
 from bot.model import ARTICLE_ID_RE, Article
+from bot.paragraphs import numbering
 from bot.render.i18n import N_, translator
 from bot.web.access import Access, AccessRefused, decide_access
+from bot.web.anchored import beside, paragraph_mark
 from bot.web.contents import contents, heading_anchor, pair_heading
 from bot.web.data import PageData
 from bot.web.headers import SecurityHeaders
@@ -99,10 +102,21 @@ PAGE_WORDS = {
 
 @dataclass(frozen=True, slots=True)
 class ArchiveTab:
-    """What the archive tab shows: a group's discussions, or why there are none to show."""
+    """What the archive tab shows: a group's discussions, or why there are none to show; and
+    `anchored`, the replies the text tabs show beside each paragraph (¶N → replies)."""
 
     granted: bool
     views: list[DiscussionView]
+    anchored: dict[int, list[ArchivedReply]] = field(default_factory=dict)
+
+
+def anchored_replies(archive: Archive) -> dict[int, list[ArchivedReply]]:
+    """The (already selected) archive's replies by the paragraph they are anchored to, oldest first."""
+    out: dict[int, list[ArchivedReply]] = {}
+    for discussion in archive.discussions:
+        for section in paragraph_sections(discussion):
+            out.setdefault(section.number, []).extend(section.replies)
+    return out
 
 
 def _environment() -> jinja2.Environment:
@@ -122,6 +136,7 @@ def _environment() -> jinja2.Environment:
     env.globals["contents"] = contents
     env.globals["heading_anchor"] = heading_anchor
     env.globals.update(text_html=text_html, block_html=block_html, notes_of=notes_of)
+    env.globals.update(paragraph_mark=paragraph_mark, beside=beside)
     return env
 
 
@@ -218,6 +233,7 @@ def create_app(
             selected=tab,
             archive=archive_tab,
             zone=zone,
+            numbered=numbering(article),
         )
 
     async def index_page(request: Request) -> Response:
@@ -234,7 +250,7 @@ def create_app(
             return ArchiveTab(granted=True, views=[])
         # The page shows the stored article's prompts even if the archive was loaded with an older copy.
         mine = _only_group(Archive(article, archive.discussions, archive.opted_out), group_key)
-        return ArchiveTab(granted=True, views=discussion_views(mine))
+        return ArchiveTab(granted=True, views=discussion_views(mine), anchored=anchored_replies(mine))
 
     async def healthz(request: Request) -> Response:
         try:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from markupsafe import Markup, escape
 
 from bot.model import Block, BlockKind, SpanKind, TextSpan
+from bot.web.anchored import Anchored, beside, paragraph_mark
 from bot.web.contents import heading_anchor
 
 
@@ -56,17 +57,26 @@ def notes_of(blocks: Iterable[Block | None], prefix: str) -> Notes:
     return notes
 
 
-def text_html(blocks: Sequence[Block], tab: str) -> Markup:
+def text_html(
+    blocks: Sequence[Block], tab: str, numbers: Sequence[int | None] = (), anchored: Anchored | None = None
+) -> Markup:
     """A whole text of the tab `tab`: consecutive list items in one list, the footnotes in a list of
-    their own; the Nth heading anchored as `heading_anchor(tab, N)`, notes as `<tab>-fn-<number>`."""
+    their own; the Nth heading anchored as `heading_anchor(tab, N)`, notes as `<tab>-fn-<number>`.
+
+    `numbers`: each block's paragraph number, shown in the margin (¶N), with the replies `anchored`
+    to it right after the block."""
     notes = notes_of(blocks, f"{tab}-")
     out: list[str] = []
     run: list[Block] = []
     headings = 0
+    around: dict[int, tuple[str, str]] = {}  # id(block) → what goes before and after it
+    for block, number in zip(blocks, numbers, strict=False):
+        if number is not None:
+            around[id(block)] = (paragraph_mark(tab, number), beside(anchored or {}, number))
 
     def flush() -> None:
         if run:
-            out.append(_list(run, notes))
+            out.append(_list(run, notes, around))
             run.clear()
 
     for block in blocks:
@@ -74,11 +84,14 @@ def text_html(blocks: Sequence[Block], tab: str) -> Markup:
             flush()
         if block.kind in (BlockKind.LIST_ITEM, BlockKind.FOOTNOTE):
             run.append(block)
-        elif block.kind is BlockKind.HEADING:
+            continue
+        if block.kind is BlockKind.HEADING:
             headings += 1
-            out.append(_single(block, notes, heading_anchor(tab, headings)))
+            html = _single(block, notes, heading_anchor(tab, headings))
         else:
-            out.append(_single(block, notes))
+            html = _single(block, notes)
+        before, after = around.get(id(block), ("", ""))
+        out.append(f'<div class="numbered">{before}{html}{after}</div>' if before else html)
     flush()
     return Markup("\n".join(out))
 
@@ -96,7 +109,13 @@ def _same_list(last: Block, block: Block) -> bool:
     return block.kind is BlockKind.FOOTNOTE or (block.number is None) == (last.number is None)
 
 
-def _list(items: list[Block], notes: Notes) -> str:
+def _list(items: list[Block], notes: Notes, around: dict[int, tuple[str, str]] | None = None) -> str:
+    marks = around or {}
+
+    def text(item: Block) -> str:
+        before, after = marks.get(id(item), ("", ""))
+        return f"{before}{_spans(item.spans, notes)}{after}"
+
     if items[0].kind is BlockKind.FOOTNOTE:
         lis = []
         for item in items:
@@ -106,11 +125,11 @@ def _list(items: list[Block], notes: Notes) -> str:
                 if number in notes.referred
                 else ""
             )
-            lis.append(f'<li id="{notes.note_id(number)}" value="{number}">{_spans(item.spans, notes)}{back}</li>')
+            lis.append(f'<li id="{notes.note_id(number)}" value="{number}">{text(item)}{back}</li>')
         return f'<ol class="block footnotes" start="{notes.numbers[id(items[0])]}">{"".join(lis)}</ol>'
     if items[0].number is None:
-        return f'<ul class="block list">{"".join(f"<li>{_spans(i.spans, notes)}</li>" for i in items)}</ul>'
-    numbered = "".join(f'<li value="{i.number}">{_spans(i.spans, notes)}</li>' for i in items)
+        return f'<ul class="block list">{"".join(f"<li>{text(i)}</li>" for i in items)}</ul>'
+    numbered = "".join(f'<li value="{i.number}">{text(i)}</li>' for i in items)
     return f'<ol class="block list" start="{items[0].number}">{numbered}</ol>'
 
 

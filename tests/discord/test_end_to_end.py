@@ -7,6 +7,7 @@ archive holds the discussion and `/export` sends it.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 import discord
@@ -15,12 +16,14 @@ import simcord
 import sqlalchemy
 
 from adapters.discord.adapter import DiscordAdapter
+from bot.archive.export import export_archive
 from bot.bootstrap import build_engine
 from bot.config import Settings
 from bot.model import Article
 from bot.services.engine import Engine
 from storage.discussions import load_archive
 from tests.discord.support import make_settings
+from tests.web.anchored import assert_beside
 
 
 class SimulatedClock:
@@ -145,3 +148,43 @@ async def test_a_channel_that_refuses_the_bot_is_paused_with_the_reason(simcord_
     assert status.response is not None
     assert "Missing Permissions" in status.response.content and "/resume" in status.response.content
     assert channel.threads == []
+
+
+async def test_replies_anchored_to_paragraphs_reach_the_page_exports_and_catchup(
+    simcord_env, world, adapter, engine, article: Article, database
+) -> None:
+    guild, channel, admin, mei, rui = world
+    await admin.slash(channel, "schedule", time="08:00", timezone="Asia/Shanghai")
+    await admin.slash(channel, "postnow")
+    (thread,) = channel.threads
+    prompts = [m for m in thread.history() if m.author.bot]
+
+    cited = await mei.send(thread, "¶3 这里才是关键", reply_to=prompts[0])
+    shown = await rui.slash(thread, "para", number=5)
+    assert shown.response is not None and not shown.ephemeral and "¶5 " in shown.response.content
+    (paragraph_message,) = [m for m in thread.history() if m.author.bot and "¶5 " in m.content]
+    answer = await rui.send(thread, "这一段我不同意", reply_to=paragraph_message)
+    await mei.send(thread, "第3段 同意", reply_to=prompts[1])
+
+    archive = load_archive(database, article.id)
+    assert archive is not None
+    anchored = {r.message_id: r.paragraph for d in archive.discussions for r in d.replies}
+    assert anchored[str(cited.id)] == 3 and anchored[str(answer.id)] == 5
+
+    late = guild.add_member(simcord_env.create_user("late"))
+    catchup = await late.slash(thread, "catchup")
+    assert catchup.ephemeral and catchup.response is not None
+    lines = [line for line in catchup.response.content.splitlines() if line]
+    prompt_1 = next(line for line in lines if "引子 1" in line)
+    prompt_2 = next(line for line in lines if "引子 2" in line)
+    assert "mei" in prompt_1 and "mei" in prompt_2 and "rui" not in prompt_1
+    assert any("其他" in line and "rui" in line for line in lines)  # the reply to /para answers no prompt
+    assert len(catchup.response.content) <= 2000
+
+    data = json.loads(export_archive(archive, "json"))
+    assert [p["paragraph"] for p in data["discussions"][0]["paragraphs"]] == [3, 5]
+    assert "这里才是关键" in export_archive(archive, "md").decode().split("#### ¶3 · ")[1].split("####")[0]
+    assert 'id="d1-p3"' in export_archive(archive, "html").decode()
+    group_key = next(d.group_key for d in archive.discussions)
+    assert_beside(database, article.id, group_key, 3, "这里才是关键")
+    assert_beside(database, article.id, group_key, 5, "这一段我不同意")

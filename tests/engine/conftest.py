@@ -15,6 +15,7 @@ from bot.render.document import Action, Document
 from bot.services.core import Core, EngineConfig
 from bot.services.engine import Engine
 from tests.engine.fakes import FakeArticles, FakeClock, MemoryStore, RecordingPlatform, utc
+from tests.llm.fixtures import fake_chat, fake_chat_process  # noqa: F401  (the model fake, for the synthesis)
 
 
 def make_article(article_id: str, *, prompts: int = 3, paragraphs: int = 3) -> Article:
@@ -97,7 +98,14 @@ class World:
         return "\n".join(self.responses.texts()[before:])
 
     async def say(
-        self, author: Member, text: str, reply_to: str | None = None, chat: ChatRef | None = None
+        self,
+        author: Member,
+        text: str,
+        reply_to: str | None = None,
+        chat: ChatRef | None = None,
+        *,
+        quote: str | None = None,
+        reply_to_bot_text: str | None = None,
     ) -> str:
         message_id = self.next_id()
         await self.engine.handle(
@@ -108,6 +116,8 @@ class World:
                 message_id=message_id,
                 text=text,
                 reply_to=reply_to,
+                quote=quote,
+                reply_to_bot_text=reply_to_bot_text,
             )
         )
         return message_id

@@ -18,7 +18,7 @@ from typing import Self
 from adapters.console.format import ConsoleFormatter
 from bot.archive.model import ArchivedDiscussion, ArchivedReply
 from bot.model import Article
-from bot.ports import DuplicateArticle
+from bot.ports import DuplicateArticle, Reanchor
 from bot.protocol import ChatRef, Member
 from bot.render.document import Document
 from bot.services.domain import (
@@ -82,6 +82,7 @@ class _Reply:
     text: str
     history: list[str] = field(default_factory=list)
     deleted: bool = False
+    paragraph: int | None = None
 
 
 @dataclass
@@ -311,7 +312,7 @@ class MemoryDiscussions:
             )
             if not duplicate:
                 rid = self.s.next_id("reply")
-                self.s.replies[rid] = _Reply(rid, new, new.text)
+                self.s.replies[rid] = _Reply(rid, new, new.text, paragraph=new.paragraph)
             out.append(True)
         return out
 
@@ -323,10 +324,12 @@ class MemoryDiscussions:
         ]
         return max(found, key=lambda r: r.id) if found else None
 
-    def edit_reply(self, group_id: int, message_id: str, text: str) -> bool:
+    def edit_reply(self, group_id: int, message_id: str, text: str, reanchor: Reanchor | None = None) -> bool:
         r = self._reply(group_id, message_id)
         if r is None or r.text == text:
             return False
+        if reanchor is not None:
+            r.paragraph = reanchor(r.text, r.paragraph)
         r.history.append(r.text)
         r.text = text
         return True
@@ -340,7 +343,16 @@ class MemoryDiscussions:
 
     def reply_stats(self, discussion_id: int) -> list[ReplyStat]:
         return [
-            ReplyStat(r.new.author_key, r.new.author_name, r.new.prompt)
+            ReplyStat(
+                r.new.author_key,
+                r.new.author_name,
+                r.new.prompt,
+                r.paragraph,
+                r.new.message_id,
+                r.new.reply_to,
+                r.text,
+                r.id,
+            )
             for _, r in sorted(self.s.replies.items())
             if r.new.discussion_id == discussion_id and not r.deleted
         ]
@@ -378,6 +390,7 @@ class MemoryDiscussions:
                     reply_to_message_id=r.new.reply_to,
                     history=tuple(r.history),
                     deleted=r.deleted,
+                    paragraph=r.paragraph,
                 )
                 for r in sorted(self.s.replies.values(), key=lambda r: (r.new.at, r.id))
                 if r.new.discussion_id == d.id

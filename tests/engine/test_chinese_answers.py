@@ -147,6 +147,9 @@ async def walk(w: World) -> set[str]:
     await w.say(ALICE, "执行层确实在被自动化。", reply_to=prompts[0])
     await w.say(BOB, "I agree, mostly.", reply_to=prompts[1])
     await w.say(ALICE, "还有一点。", reply_to=prompts[1])
+    await w.say(ALICE, "¶2 这一段是关键。", reply_to=prompts[2])
+    for text in ("/para 2", "/para 9", "/para x", "/catchup"):
+        await run(text, author=BOB)
     for text in ("/status", "/archive", "/brief", "/bilingual", "/bilingual 2", "/bilingual 999", "/original"):
         await run(text, author=BOB)
     await run("/optout", author=BOB)

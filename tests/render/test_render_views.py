@@ -12,6 +12,7 @@ from adapters.console.format import ConsoleFormatter
 from adapters.discord.format import DiscordFormatter
 from adapters.telegram.format import TelegramFormatter
 from bot.model import Article, BilingualPair, Block, BlockKind, Brief, KeyPoint, RelevanceNote, SpanKind
+from bot.paragraphs import numbering
 from bot.render import views
 from bot.render.document import Action, Document, Mention, ParaKind, decode_action, encode_action
 from bot.render.i18n import Lang, convert_article_text, translator
@@ -133,9 +134,10 @@ def test_a_zh_hant_group_reads_the_brief_and_labels_in_traditional() -> None:
     ]
     assert [b.label for b in doc.buttons[0]] == ["雙語對照", "完整翻譯", "原文", "討論歸檔"]
     page = text_page(ARTICLE, Part.TRANSLATION, 1, lang=Lang.ZH_HANT, formatter=TELEGRAM)
+    # This article's translation matches none of its pairs, so its blocks have no paragraph number.
     assert page.body[0].plain.startswith("第0段說明。") and "说明" not in page.doc.plain
     english = text_page(ARTICLE, Part.ORIGINAL, 1, lang=Lang.ZH_HANT, formatter=TELEGRAM)
-    assert english.body[0].plain == ARTICLE.original[0].text
+    assert english.body[0].plain == "¶1 " + ARTICLE.original[0].text
 
 
 def test_each_prompt_is_its_own_document() -> None:
@@ -207,9 +209,14 @@ def test_a_pair_too_big_for_a_page_is_split_but_its_neighbours_are_not() -> None
 
 
 def _expected_units(article: Article, part: Part, lang: Lang) -> list[list[str]]:
-    """The texts each view must show, in order, independently of the view code: numbered items and
-    footnotes start with their number, references show in superscript, a quote ends with who said
-    it, and the footnotes stand under a 注释 / Notes heading."""
+    """The texts each view must show, in order, independently of the view code: each unit starts
+    with its paragraph number (¶N) when it has one; numbered items and footnotes start with their
+    number, references show in superscript, a quote ends with who said it, and the footnotes stand
+    under a 注释 / Notes heading."""
+    numbers = numbering(article)
+
+    def numbered(texts: list[str], n: int | None) -> list[str]:
+        return texts if n is None or not texts else [f"¶{n} {texts[0]}", *texts[1:]]
 
     def shown(block: Block | None) -> bool:
         return block is not None and bool(block.text.strip())
@@ -236,7 +243,7 @@ def _expected_units(article: Article, part: Part, lang: Lang) -> list[list[str]]
         out = []
         counts = [0, 0]
         headed = False
-        for pair in article.bilingual:
+        for pair, n in zip(article.bilingual, numbers.bilingual, strict=True):
             unit = []
             for side, (block, translated) in enumerate(((pair.source, False), (pair.target, True))):
                 if block is not None and shown(block):
@@ -248,17 +255,19 @@ def _expected_units(article: Article, part: Part, lang: Lang) -> list[list[str]]
                 ):
                     out.append(notes)
                     headed = True
-                out.append(unit)
+                out.append(numbered(unit, n))
         return out
-    blocks = article.original if part is Part.ORIGINAL else article.translation
+    blocks, nums = (
+        (article.original, numbers.original) if part is Part.ORIGINAL else (article.translation, numbers.translation)
+    )
     out, count = [], 0
-    for block in blocks:
+    for block, n in zip(blocks, nums, strict=True):
         if shown(block):
             if block.kind is BlockKind.FOOTNOTE:
                 count += 1
                 if count == 1:
                     out.append(notes)
-            out.append([text(block, count, part is Part.TRANSLATION)])
+            out.append(numbered([text(block, count, part is Part.TRANSLATION)], n))
     return out
 
 

@@ -440,9 +440,24 @@ class FakeBotApi:
         thread_id: int | None = None,
         sender_chat: dict[str, Any] | None = None,
         entities: list[dict[str, Any]] | None = None,
+        quote: str | None = None,
     ) -> dict[str, Any]:
-        """`user` writes `text` in `chat`; delivered to the bot when Telegram would deliver it."""
+        """`user` writes `text` in `chat`; delivered to the bot when Telegram would deliver it.
+
+        `quote`: the member replies quoting this part of the answered message (it must be in its text)."""
         extra: dict[str, Any] = {"text": text}
+        if quote is not None:
+            if reply_to is None:
+                raise ValueError("a quote needs the message it quotes (reply_to)")
+            quoted = chat.messages[reply_to].get("text", "")
+            at = quoted.find(quote)
+            if not quote.strip() or at < 0:
+                raise ValueError("QUOTE_TEXT_INVALID: the quote is not part of the answered message")
+            extra["quote"] = {
+                "text": quote,
+                "position": len(quoted[:at].encode("utf-16-le")) // 2,
+                "is_manual": True,
+            }
         found = entities if entities is not None else self._user_entities(text)
         if found:
             extra["entities"] = found

@@ -4,6 +4,7 @@ HTTP in front of it, and the Bot API fake playing Telegram and its members."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,6 +16,7 @@ from sqlalchemy import Engine as Database
 from adapters.telegram.adapter import TelegramAdapter
 from adapters.telegram.pacing import Limits as PacingLimits
 from bot.app import run
+from bot.archive.export import export_archive
 from bot.bootstrap import build_engine
 from bot.config import Settings
 from bot.model import Article, BilingualPair, Block, BlockKind, Brief, KeyPoint, RelevanceNote
@@ -29,6 +31,7 @@ from storage.discussions import load_archive
 from storage.unit_of_work import SqlUnitOfWorkFactory
 from tests.telegram.fake_bot_api import AdminRights, Call, FakeBotApi, FakeChat, FakeUser
 from tests.waiting import eventually
+from tests.web.anchored import assert_beside
 
 PROMPTS = ("What would change your mind?", "Who gains the most?", "What should we try next?")
 START = datetime(2026, 6, 1, 6, 0, tzinfo=UTC)  # 14:00 in Shanghai; the default post time is 08:00 there
@@ -399,3 +402,51 @@ async def test_status_tells_whether_the_bot_sees_every_message(world: World) -> 
         only_some in fake.sent(member_group)[-1]["text"]
         and sees_all not in fake.sent(member_group)[-1]["text"]
     )
+
+
+async def test_replies_anchored_to_paragraphs_reach_the_page_exports_and_catchup(world: World) -> None:
+    fake = world.fake
+    ada, ann, bo, cy = (fake.add_user(name) for name in ("Ada", "Ann", "Bo", "Cy"))
+    late = fake.add_user("Late")
+    group = fake.add_group("Readers", admins=[ada], members=[ann, bo, cy, late])
+    world.add_bot(group, ada, admin=True)  # an admin bot sees every message
+    await eventually(lambda: fake.sent(group))
+    await world.post_time()
+    prompts = fake.sent(group)[2:]
+    fake.post(group, ann, "¶3 this is where it turns", reply_to=prompts[0]["message_id"])
+    pasted = fake.post(
+        group, bo, "Quoting it: Paragraph 7: a sentence of the original article.", reply_to=prompts[1]["message_id"]
+    )
+    fake.post(group, cy, "why?", reply_to=pasted["message_id"], quote="Paragraph 7: a sentence")
+    fake.post(group, ann, "/para 5")
+    shown = await eventually(lambda: [m for m in fake.sent(group) if "¶5 Paragraph 4:" in m.get("text", "")])
+    fake.post(group, bo, "this one", reply_to=shown[0]["message_id"])
+    replies = await eventually(lambda: _replies(world, 4))
+    assert {r.text: r.paragraph for r in replies} == {
+        "¶3 this is where it turns": 3,
+        "Quoting it: Paragraph 7: a sentence of the original article.": None,
+        "why?": 8,
+        "this one": 5,  # a reply to the paragraph the bot showed
+    }
+
+    private = fake.add_private(late)
+    fake.post(group, late, "/catchup")
+    (catchup,) = await eventually(lambda: fake.sent(private))
+    lines = [line for line in catchup["text"].splitlines() if line]
+    by_prompt = {n: next(line for line in lines if f"引子 {n}" in line) for n in (1, 2)}
+    assert "Ann" in by_prompt[1] and "Bo" in by_prompt[2] and "Cy" in by_prompt[2]
+    assert (
+        len(fake.sent(group)) == len(prompts) + 3
+    )  # greeting, brief, prompts, /para: nothing more in the group
+
+    archive = load_archive(world.db, "e2e-article")
+    assert archive is not None
+    data = json.loads(export_archive(archive, "json"))
+    assert [p["paragraph"] for p in data["discussions"][0]["paragraphs"]] == [3, 5, 8]
+    assert (
+        "this is where it turns"
+        in export_archive(archive, "md").decode().split("#### ¶3 · ")[1].split("####")[0]
+    )
+    assert 'id="d1-p3"' in export_archive(archive, "html").decode()
+    assert_beside(world.db, "e2e-article", f"telegram:{group.id}", 3, "this is where it turns")
+    assert_beside(world.db, "e2e-article", f"telegram:{group.id}", 8, "why?")

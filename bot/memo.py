@@ -1,4 +1,4 @@
-"""A small cache of results computed from an article (its localized copy, its pages).
+"""A small cache of results computed from an article (its numbering, its localized copy, its pages).
 
 Hashing an article means hashing every block of it, which costs more than a page lookup should;
 entries are keyed by the article's id instead, and a hit needs the very same article (the same
