@@ -139,12 +139,24 @@ def paragraph_of_quote(article: Article, quote: str) -> int | None:
     wanted = _fold(quote)
     if len(wanted) < MIN_QUOTE:
         return None
-    numbers = numbering(article)
-    texts: list[tuple[Block | None, int | None]] = [
-        *zip(article.original, numbers.original, strict=True),
-        *zip(article.translation, numbers.translation, strict=True),
-    ]
-    for pair, number in zip(article.bilingual, numbers.bilingual, strict=True):
-        texts += [(pair.source, number), (pair.target, number)]
-    found = {n for block, n in texts if n is not None and block is not None and wanted in _fold(block.text)}
+    found = {n for text, n in _folded(article) if wanted in text}
     return found.pop() if len(found) == 1 else None
+
+
+_FOLDED: ArticleMemo[tuple[tuple[str, int], ...]] = ArticleMemo(16)
+
+
+def _folded(article: Article) -> tuple[tuple[str, int], ...]:
+    """Every numbered block's folded text with its number (original, translation, both sides of pairs)."""
+
+    def fold_all() -> tuple[tuple[str, int], ...]:
+        numbers = numbering(article)
+        texts: list[tuple[Block | None, int | None]] = [
+            *zip(article.original, numbers.original, strict=True),
+            *zip(article.translation, numbers.translation, strict=True),
+        ]
+        for pair, number in zip(article.bilingual, numbers.bilingual, strict=True):
+            texts += [(pair.source, number), (pair.target, number)]
+        return tuple((_fold(b.text), n) for b, n in texts if b is not None and n is not None)
+
+    return _FOLDED.get(article, (), fold_all)
