@@ -101,6 +101,15 @@ def _checked_url(url: str) -> URL:
     return sa_url
 
 
+def sqlite_path(url: str) -> Path | None:
+    """The file a SQLite URL names (absolute); None for PostgreSQL, an in-memory or a URI database."""
+    sa_url = _checked_url(url)
+    database = sa_url.database or ""
+    if sa_url.get_backend_name() != "sqlite" or database in ("", ":memory:") or database.startswith("file:"):
+        return None
+    return Path(database).expanduser().absolute()
+
+
 def make_engine(url: str) -> Engine:
     """An engine for `url`: a SQLite file (WAL, busy timeout, foreign keys) or PostgreSQL via psycopg.
 
@@ -116,13 +125,12 @@ def make_engine(url: str) -> Engine:
                 f"({exc.name or exc}); install it, or use postgresql:// for the psycopg driver atou ships with."
             ) from None
 
-    database = sa_url.database or ""
-    on_disk = bool(database) and database != ":memory:" and not database.startswith("file:")
-    if on_disk:
-        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    path = sqlite_path(url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(sa_url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
-    if on_disk:  # first: no transaction may begin on a file that is no longer the one opened
-        sqlite_file.guard(engine, Path(database).expanduser().absolute())
+    if path is not None:  # first: no transaction may begin on a file that is no longer the one opened
+        sqlite_file.guard(engine, path)
     event.listen(engine, "connect", _sqlite_on_connect)
     event.listen(engine, "begin", _sqlite_on_begin)
     return engine

@@ -79,11 +79,16 @@ def check_deployment(settings: Settings, *, now: datetime | None = None) -> Heal
 
     from bot.bootstrap import Schema, bootstrap
     from bot.cli.db import shown_url
-    from storage.db import current_revisions, head_revisions
+    from storage.db import current_revisions, head_revisions, sqlite_path
 
     now = now or datetime.now(UTC)
     report = HealthReport()
     url = shown_url(settings.database_url)
+    missing = sqlite_path(settings.database_url)
+    if missing is not None and not missing.exists():
+        # Opening it would create an empty database there, hiding what happened to the real one.
+        report.add("database", False, f"the SQLite file {missing} does not exist (deleted, or moved?)")
+        return report
     with bootstrap(settings, schema=Schema.AS_IS) as boot:
         engine = boot.database
         try:

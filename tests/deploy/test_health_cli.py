@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
@@ -111,6 +112,8 @@ def test_no_leader_or_a_disconnected_adapter_fails(migrated: Engine) -> None:
 
 def test_a_schema_behind_names_the_upgrade_command(sqlite_url: str) -> None:
     engine = make_engine(sqlite_url)
+    with engine.connect():  # an empty database file, with no schema yet
+        pass
     found = checks(engine)
     engine.dispose()
     assert found["database"][0] is True
@@ -142,3 +145,11 @@ def test_probe_reports_an_instance_that_does_not_answer(unused_tcp_port: int, mo
     monkeypatch.setenv("ATOU_HEALTH_PORT", str(unused_tcp_port))
     result = CliRunner().invoke(app, ["health", "--probe"])
     assert result.exit_code == 1 and f"127.0.0.1:{unused_tcp_port}/healthz" in result.output
+
+
+def test_a_missing_sqlite_file_is_reported_and_not_created(tmp_path: Path) -> None:
+    gone = tmp_path / "atou.db"
+    settings = Settings(_env_file=None, database_url=f"sqlite:///{gone}")  # type: ignore[call-arg]
+    found = {c.name: (c.ok, c.detail) for c in check_deployment(settings).checks}
+    assert found == {"database": (False, f"the SQLite file {gone} does not exist (deleted, or moved?)")}
+    assert not gone.exists()
