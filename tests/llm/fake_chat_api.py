@@ -28,7 +28,10 @@ import asyncio
 import functools
 import json
 import math
+import os
 import re
+import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -454,7 +457,16 @@ def _spoil(kind: str, answer: Any, content: str) -> tuple[str, str]:
     return content, "stop"
 
 
-async def _main(key: str, models: set[str]) -> None:
+def _exit_with_parent() -> None:
+    """End this process when its standard input closes: the test run that started it has gone, even
+    if it was killed before it could stop the fake."""
+    sys.stdin.read()
+    os._exit(0)
+
+
+async def _main(key: str, models: set[str], exit_with_parent: bool) -> None:
+    if exit_with_parent:
+        threading.Thread(target=_exit_with_parent, daemon=True).start()
     api = FakeChatApi(key=key, models=models)
     runner = web.AppRunner(api.app(), access_log=None)
     await runner.setup()
@@ -468,5 +480,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--key", required=True)
     parser.add_argument("--models", default="fake-model")
+    parser.add_argument("--exit-with-parent", action="store_true", help="end when standard input closes")
     args = parser.parse_args()
-    asyncio.run(_main(args.key, set(args.models.split(","))))
+    asyncio.run(_main(args.key, set(args.models.split(",")), args.exit_with_parent))

@@ -54,12 +54,14 @@ class FakeChatProcess:
                 sys.executable,
                 "-m",
                 "tests.llm.fake_chat_api",
+                "--exit-with-parent",
                 "--key",
                 self.key,
                 "--models",
                 ",".join(self.models),
             ],
             cwd=REPO,
+            stdin=subprocess.PIPE,  # the fake ends when this closes, should this process die first
             stdout=subprocess.PIPE,
             text=True,
         )
@@ -73,6 +75,8 @@ class FakeChatProcess:
 
     def __exit__(self, *exc: object) -> None:
         if self._process is not None:
+            if self._process.stdin is not None:
+                self._process.stdin.close()
             self._process.terminate()
             try:
                 self._process.wait(timeout=10)
