@@ -67,9 +67,18 @@ def _iso(moment: datetime) -> str:
     return as_utc(moment).isoformat()
 
 
+@jinja2.pass_context
+def _script(context: jinja2.runtime.Context, text: str) -> str:
+    """A label of the page in the reader's script: the context's `convert` (Simplified → Traditional
+    for a zh-Hant group's reading page), or as written. Never applied to what members wrote."""
+    convert = context.get("convert")
+    return convert(text) if convert is not None else text
+
+
 def install_globals(env: jinja2.Environment) -> None:
     """The filters and labels the archive templates use; the reading page's environment gets them too."""
     env.filters["iso"] = _iso
+    env.filters["script"] = _script
     env.filters["stamp"] = labels.stamp
     env.globals["labels"] = labels
 

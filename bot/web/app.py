@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -36,7 +37,8 @@ from bot.config import Settings
 from bot.links import LinkProblem
 from bot.model import ARTICLE_ID_RE, Article
 from bot.paragraphs import numbering
-from bot.render.i18n import N_, translator
+from bot.render.i18n import N_, Lang, convert_article_text, parse_lang, translator
+from bot.render.views import localize
 from bot.web.access import Access, AccessRefused, decide_access
 from bot.web.anchored import beside, paragraph_mark
 from bot.web.contents import contents, heading_anchor, pair_heading
@@ -216,10 +218,16 @@ def create_app(
         article = await run_in_threadpool(data.article, article_id)
         if article is None:
             raise HTTPException(404)
-        archive_tab = await _archive_tab(access, article)
-        zone = None
+        zone, convert = None, None
         if access.grant is not None:
-            zone = _zone(await run_in_threadpool(data.group_timezone, access.grant.group_key))
+            group = await run_in_threadpool(data.group_page, access.grant.group_key)
+            if group is not None:
+                zone = _zone(group.timezone)
+                if parse_lang(group.lang) is Lang.ZH_HANT and article.target_lang.lower().startswith("zh"):
+                    # A zh-Hant group reads the article in Traditional characters, as in its chat.
+                    article = replace(localize(article, Lang.ZH_HANT), target_lang=Lang.ZH_HANT.value)
+                    convert = partial(convert_article_text, lang=Lang.ZH_HANT)
+        archive_tab = await _archive_tab(access, article)
         tab = request.query_params.get("tab", "")
         if tab not in _TAB_NAMES:
             tab = "archive" if access.grant is not None else "brief"
@@ -234,6 +242,7 @@ def create_app(
             archive=archive_tab,
             zone=zone,
             numbered=numbering(article),
+            convert=convert,
         )
 
     async def index_page(request: Request) -> Response:

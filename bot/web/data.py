@@ -23,6 +23,14 @@ class Listed:
     first_posted: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class GroupPage:
+    """What a group's archive link changes on the page: its timezone and its language."""
+
+    timezone: str
+    lang: str
+
+
 class PageData(Protocol):
     """What the web app reads. Calls are blocking; the app runs them in a worker thread."""
 
@@ -39,8 +47,8 @@ class PageData(Protocol):
         """
         ...
 
-    def group_timezone(self, group_key: str) -> str | None:
-        """The IANA timezone of a group's schedule, or None for a group not stored."""
+    def group_page(self, group_key: str) -> GroupPage | None:
+        """The timezone of a group's schedule and its language, or None for a group not stored."""
         ...
 
     def check(self) -> None:
@@ -86,7 +94,7 @@ class DatabasePageData:
             rows = conn.execute(query).all()
         return [Listed(id_, title, published, as_utc(at)) for id_, title, published, at in rows]
 
-    def group_timezone(self, group_key: str) -> str | None:
+    def group_page(self, group_key: str) -> GroupPage | None:
         from storage.unit_of_work import SqlUnitOfWork
 
         # The inverse of ChatRef.key: `platform:chat` or `platform:chat/thread`.
@@ -94,7 +102,7 @@ class DatabasePageData:
         chat_id, _, thread_id = chat.partition("/")
         with SqlUnitOfWork(self._engine) as uow:
             group = uow.groups.by_chat(platform, chat_id, thread_id or None)
-        return None if group is None else group.schedule.timezone
+        return None if group is None else GroupPage(group.schedule.timezone, group.lang)
 
     def check(self) -> None:
         from sqlalchemy import text

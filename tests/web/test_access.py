@@ -289,3 +289,29 @@ def test_names_on_the_page_are_isolated_from_the_text_around_them(http: httpx.Cl
     html = http.get(with_params(link("ai-rd"))).text
     names = [a for t, a in Elements(html).found if t == "bdi"]
     assert names and '<bdi class="author">Alice</bdi>' in html
+
+
+def test_a_zh_hant_groups_link_shows_the_article_in_traditional_characters(
+    http: httpx.Client, link: Link, web_engine: Engine
+) -> None:
+    from dataclasses import replace as with_lang
+
+    from storage.unit_of_work import SqlUnitOfWork
+
+    def set_lang(lang: str) -> None:
+        with SqlUnitOfWork(web_engine) as uow:
+            group = uow.groups.by_chat("discord", "42", "77")
+            assert group is not None
+            uow.groups.save(with_lang(group, lang=lang))
+            uow.commit()
+
+    set_lang("zh-Hant")
+    try:
+        page = Elements(http.get(with_params(link("ai-rd", group="discord:42/77"))).text)
+    finally:
+        set_lang("zh-Hans")
+    assert "原文第一段的譯文。" in page.text and "原文第一段的译文。" not in page.text
+    assert "閱讀簡報" in page.text and "討論歸檔" in page.text and "條回覆" in page.text
+    # What members wrote stays as they wrote it; the English original is untouched.
+    assert "A Discord reply, second day." in page.text and "The first paragraph of the original." in page.text
+    assert next(a["lang"] for t, a in page.found if t == "html") == "zh-Hant"
