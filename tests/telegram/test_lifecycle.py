@@ -18,7 +18,14 @@ from adapters.telegram.adapter import DEFAULT_API_URL, TelegramAdapter, WebhookC
 from adapters.telegram.webhook import SECRET_HEADER, secret_matches
 from bot.config import Settings
 from bot.observability import metrics
-from bot.protocol import AdapterContext, ChatRef, CommandEvent, MessageEvent, PlatformError
+from bot.protocol import (
+    AdapterContext,
+    ChatRef,
+    CommandEvent,
+    MessageEvent,
+    PlatformError,
+    PlatformUnreachable,
+)
 from bot.render.document import text_document
 from storage.db import make_engine, upgrade
 from storage.updates import claim_update
@@ -229,3 +236,23 @@ async def test_polling_comes_back_after_the_link_to_telegram_is_cut(
     await link.restore()
     commands = await recorder.wait_for(CommandEvent, count=2, within=15)
     assert [c.name for c in commands] == ["help", "status"]
+
+
+@pytest.mark.parametrize("mode", ["refuse", "hang"])
+async def test_telegram_unreachable_at_start_is_unreachable_and_the_same_adapter_starts_later(
+    fake: FakeBotApi, link: Forwarder, recorder: Recorder, mode: Mode
+) -> None:
+    await link.cut(mode)
+    adapter = TelegramAdapter(
+        fake.token, recorder, api_url=api_url_through(link), poll_timeout=1, set_menus=False
+    )
+    with pytest.raises(PlatformUnreachable, match=r"^Telegram \(127\.0\.0\.1:\d+\) cannot be reached"):
+        await adapter.start()  # a hanging link: after the request's read timeout
+    await link.restore()
+    await adapter.start()  # what the start-up retry does: the same adapter, once more
+    try:
+        group = fake.add_group("readers")
+        fake.post(group, fake.add_user("Ann"), "/help")
+        await recorder.wait_for(CommandEvent)
+    finally:
+        await adapter.stop()
