@@ -82,7 +82,8 @@ def _census(panel: str, tab: str) -> Census:
         (_text(t), int(h)) for h, t in re.findall(r'<h(\d) class="block heading"[^>]*>(.*?)</h\1>', panel)
     )
     emphasis = tuple(_text(e) for e in re.findall(r"<em>(.*?)</em>", panel))
-    leads = len(re.findall(r'<(?:p class="block"|li[^>]*)><strong>', panel))
+    # A numbered paragraph's ¶N mark may come first inside a list item.
+    leads = len(re.findall(r'<(?:p class="block"|li[^>]*)>(?:<a class="pn"[^>]*>[^<]*</a>)?<strong>', panel))
     return Census(tuple(notes), tuple(refs), tuple(lists), emphasis, headings, leads)
 
 
