@@ -155,3 +155,24 @@ def _styled() -> Article:
         brief=Brief("H", "V"),
         original=(Block.of(BlockKind.PARAGRAPH, spans), Block(BlockKind.FOOTNOTE, "Note.", number=3)),
     )
+
+
+@pytest.mark.parametrize(
+    ("span", "what"),
+    [
+        ({"kind": "link", "text": "x"}, "a link needs a URL"),
+        ({"kind": "footnote_ref", "text": "x"}, "footnote's number"),
+        ({"kind": "emphasis", "text": "x", "target": "https://e.org"}, "only a link has a target"),
+        ({"kind": "strong", "text": " x"}, "whitespace"),
+    ],
+)
+def test_a_broken_span_is_refused_naming_it(span: dict[str, str], what: str) -> None:
+    doc = json.loads(dump_json(_styled()))
+    doc["original"][0] = {
+        "kind": "paragraph",
+        "text": "a" + span["text"],
+        "spans": [{"kind": "text", "text": "a"}, span],
+    }
+    with pytest.raises(ImportProblem) as refused:
+        parse_json(json.dumps(doc), source_name="bad.json")
+    assert refused.value.where.startswith("$.original[0].spans[1]") and what in refused.value.what
