@@ -41,6 +41,8 @@ def build_scheduler(engine: Engine, platform: str | None = None) -> Scheduler:
         wake=engine.wake,
         sweep=functools.partial(engine.sweep, platform),
         grace=engine.core.config.grace,
+        schedule_of=functools.partial(engine.schedule_of, platform=platform),
+        swept=functools.partial(engine.poster.swept.get, platform),
     )
 
 
@@ -51,14 +53,14 @@ async def lead(engine: Engine, leadership: Leadership, platform: str | None = No
     while True:
         await leadership.wait_until_leader()
         scheduler = build_scheduler(engine, platform)
-        engine.core.schedule_listeners.append(scheduler.rebuild)
+        engine.core.schedule_listeners.append(scheduler.refresh)
         scheduler.start()
         log.info("leading %s: scheduling and sending postings", what)
         try:
             await leadership.wait_until_lost()
         finally:
             scheduler.shutdown()
-            engine.core.schedule_listeners.remove(scheduler.rebuild)
+            engine.core.schedule_listeners.remove(scheduler.refresh)
         log.warning("leadership of %s lost: its scheduling stopped until it is won back", what)
 
 

@@ -27,8 +27,10 @@ _RECORD_FIELDS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))
     "color_message",  # uvicorn's copy of the message with terminal colour codes
 }
 _PLAIN_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-# Libraries that log a line per HTTP request at INFO: useful only when debugging.
-_CHATTY_LOGGERS = ("httpx", "httpcore")
+# Libraries that log at INFO what is useful only when debugging: a line per HTTP request (httpx),
+# per job added or run (APScheduler: 20,000 lines at the start with 10,000 groups), per migration
+# plugin (Alembic, on every start). They stay at WARNING unless ATOU_LOG_LEVEL=DEBUG.
+_CHATTY_LOGGERS = ("httpx", "httpcore", "apscheduler", "alembic")
 
 _redactor = Redactor()
 _installed_factory: Callable[..., logging.LogRecord] | None = None

@@ -41,10 +41,11 @@ def cron_trigger(schedule: Schedule) -> Any:
 class Scheduler:
     """Runs the wake-ups inside the current asyncio loop.
 
-    `schedules` lists (group id, schedule) for the groups this process posts to; `wake` posts a
-    group's due slot; `sweep` does everything due and may return when to sweep again, if sooner than
-    the regular interval. `rebuild()` re-reads the schedules (call it when one changes; the sweep
-    also rebuilds when it sees a change made by another instance).
+    `schedules` lists (group id, schedule) for the groups this process posts to, read once at the
+    start; `wake` posts a group's due slot; `sweep` does everything due and may return when to sweep
+    again, if sooner than the regular interval. Changes are applied one group at a time: `refresh(id)`
+    when this process changed a group (`schedule_of` reads it), `sync(schedules)` with what the sweep
+    just read (changes made by another instance) — only the jobs whose schedule differs are touched.
     """
 
     def __init__(
@@ -54,11 +55,15 @@ class Scheduler:
         wake: Callable[[int], Awaitable[None]],
         sweep: Callable[[], Awaitable[datetime | None]],
         grace: timedelta,
+        schedule_of: Callable[[int], Schedule | None] | None = None,
+        swept: Callable[[], dict[int, Schedule] | None] | None = None,
         sweep_seconds: float = SWEEP_SECONDS,
     ) -> None:
         from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
         self._schedules = schedules
+        self._schedule_of = schedule_of
+        self._swept = swept
         self._wake = wake
         self._sweep = sweep
         self._grace = grace
@@ -73,7 +78,7 @@ class Scheduler:
 
     def start(self) -> None:
         self._scheduler.add_job(
-            self._sweep_and_rebuild,
+            self._sweep_and_sync,
             "interval",
             seconds=self._sweep_seconds,
             id=SWEEP_JOB,
@@ -89,32 +94,59 @@ class Scheduler:
             self._scheduler.shutdown(wait=False)
 
     def rebuild(self) -> None:
-        """Make the cron jobs match the groups' schedules: add, replace, remove."""
-        current = dict(self._schedules())
-        for group_id in set(self._known) - set(current):
-            self._scheduler.remove_job(f"{GROUP_JOB_PREFIX}{group_id}")
-        for group_id, schedule in current.items():
-            if self._known.get(group_id) == schedule:
-                continue
-            self._scheduler.add_job(
-                self._wake,
-                cron_trigger(schedule),
-                args=[group_id],
-                id=f"{GROUP_JOB_PREFIX}{group_id}",
-                replace_existing=True,
-                coalesce=True,
-                max_instances=1,
-                misfire_grace_time=int(self._grace.total_seconds()) or None,
-            )
-        self._known = current
-        log.debug("scheduler: %d group jobs", len(current))
+        """Read every group's schedule and make the cron jobs match (at the start)."""
+        self.sync(dict(self._schedules()))
 
-    async def _sweep_and_rebuild(self) -> None:
-        try:
+    def sync(self, current: dict[int, Schedule]) -> None:
+        """Make the cron jobs match `current` (group id → schedule of every group this scheduler
+        wakes): add, replace or remove only the jobs whose schedule differs."""
+        for group_id in set(self._known) - set(current):
+            self._set(group_id, None)
+        changed = 0
+        for group_id, schedule in current.items():
+            if self._known.get(group_id) != schedule:
+                self._set(group_id, schedule)
+                changed += 1
+        if changed:
+            log.debug("scheduler: %d group jobs, %d changed", len(self._known), changed)
+
+    def refresh(self, group_id: int) -> None:
+        """Apply one group's current schedule (or its removal, pause or move to another platform)."""
+        if self._schedule_of is None:
             self.rebuild()
-        except Exception:
-            log.exception("could not rebuild the schedule jobs")
+            return
+        schedule = self._schedule_of(group_id)
+        if self._known.get(group_id) != schedule:
+            self._set(group_id, schedule)
+
+    def _set(self, group_id: int, schedule: Schedule | None) -> None:
+        """Add, replace (None: remove) the group's cron job."""
+        job_id = f"{GROUP_JOB_PREFIX}{group_id}"
+        if schedule is None:
+            if self._known.pop(group_id, None) is not None:
+                self._scheduler.remove_job(job_id)
+            return
+        self._scheduler.add_job(
+            self._wake,
+            cron_trigger(schedule),
+            args=[group_id],
+            id=job_id,
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=int(self._grace.total_seconds()) or None,
+        )
+        self._known[group_id] = schedule
+
+    async def _sweep_and_sync(self) -> None:
         again = await self._sweep()
+        # Changes another instance made show in what the sweep read: applied group by group.
+        seen = self._swept() if self._swept is not None else None
+        if seen is not None:
+            try:
+                self.sync(seen)
+            except Exception:
+                log.exception("could not update the schedule jobs")
         if again is not None:
             self.sweep_by(again)
 

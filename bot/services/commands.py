@@ -190,7 +190,7 @@ class Commands:
                     g.schedule.timezone, g.schedule.post_time, g.schedule.days, g.schedule.skip_dates | {day}
                 )
 
-            groups.change(self.core, group.id, add_skip, schedule=True)
+            groups.change(self.core, group.id, add_skip)
             await event.respond(messages.skip_date_doc(group.lang, day.isoformat()))
             return
         article_id = arg or self.poster.next_article_id(group.id)

@@ -108,7 +108,8 @@ class Core:
     # chat key → (group id, thread inside the group's chat): a group's id never changes; a migrated
     # chat drops its old keys.
     chats: dict[str, tuple[int, str | None]] = field(default_factory=dict)
-    schedule_listeners: list[Callable[[], None]] = field(default_factory=list)
+    # Told the id of a group whose schedule, state or platform may have changed (the scheduler).
+    schedule_listeners: list[Callable[[int], None]] = field(default_factory=list)
     # Which instances are alive, named as `config.instance_id` names this one (None: instances do not
     # report, so a dead sender's posting waits for its lease to end).
     liveness: Liveness | None = None
@@ -167,9 +168,9 @@ class Core:
             return None
         return {**self.liveness(now), self.config.instance_id: FOREVER}
 
-    def schedules_changed(self) -> None:
+    def schedules_changed(self, group_id: int) -> None:
         for listener in self.schedule_listeners:
-            listener()
+            listener(group_id)
 
 
 def failure_reason(exc: BaseException) -> str:

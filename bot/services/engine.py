@@ -117,6 +117,15 @@ class Engine:
                 if g.active and covers(self.core, g, platform)
             ]
 
+    def schedule_of(self, group_id: int, platform: str | None = None) -> Schedule | None:
+        """The group's schedule if the scheduler of `platform` should wake for it (active, of that
+        platform), else None."""
+        with self.core.uow() as uow:
+            group = uow.groups.get(group_id)
+        if group is None or not group.active or not covers(self.core, group, platform):
+            return None
+        return group.schedule
+
     async def sweep(self, platform: str | None = None) -> datetime | None:
         """Everything due now for the groups of `platform` (None: of every platform this process runs):
         posts, make-ups, missed days, resumed postings, closings, recaps.

@@ -90,16 +90,14 @@ def register(core: Core, chat: ChatRef, title: str, *, forum: bool = False) -> t
     _forget_chats(core, group.id)
     core.chats.pop(chat.key, None)
     log.info("registered group %s (%s)", group.key, group.title)
-    core.schedules_changed()
+    core.schedules_changed(group.id)
     return group, True
 
 
-def change(
-    core: Core, group_id: int, mutate: Callable[[Group], None], *, schedule: bool = False
-) -> Group | None:
+def change(core: Core, group_id: int, mutate: Callable[[Group], None]) -> Group | None:
     """Load the group, apply `mutate` and store it, in one transaction; None if there is no such group.
 
-    `schedule`: the change touches when the group posts, so the scheduler rebuilds its wake-ups.
+    The scheduler is told, so that it updates this group's wake-up if its schedule or state changed.
     """
     with core.uow() as uow:
         group = uow.groups.get(group_id)
@@ -108,8 +106,7 @@ def change(
         mutate(group)
         uow.groups.save(group)
         uow.commit()
-    if schedule:
-        core.schedules_changed()
+    core.schedules_changed(group_id)
     return group
 
 
@@ -127,7 +124,7 @@ def resume(core: Core, group_id: int) -> Group | None:
 def reschedule(core: Core, group_id: int, schedule: Schedule) -> Group | None:
     """Give the group a new schedule; a new time, timezone or day list applies from its next occurrence."""
     now = core.clock.now()
-    return change(core, group_id, lambda g: g.reschedule(schedule, now), schedule=True)
+    return change(core, group_id, lambda g: g.reschedule(schedule, now))
 
 
 def move_chat(core: Core, group_id: int, new_chat_id: str) -> Group | None:

@@ -23,6 +23,7 @@ from bot.protocol import ChatGone, ChatMoved, ChatRef, ThreadGone
 from bot.render.document import Document
 from bot.render.views import brief_document, prompt_documents
 from bot.scheduling.due import Slot, next_slot, plan
+from bot.scheduling.schedule import Schedule
 from bot.services import groups, messages, outbox
 from bot.services.core import POSTING_LEASE, Core
 from bot.services.discussions import Discussions
@@ -68,6 +69,9 @@ class Poster:
         self.discussions = discussions
         # The groups whose queue length this process exports, by the platform swept.
         self._queue_keys: dict[str, set[str]] = {}
+        # What the last sweep of each platform read: the schedules of its active groups, by group id
+        # (the scheduler applies changes another instance made from it, without reading them again).
+        self.swept: dict[str | None, dict[int, Schedule]] = {}
 
     # Waking up ------------------------------------------------------------------------------
 
@@ -89,6 +93,7 @@ class Poster:
             due = [(g.id, slot) for g in mine if g.active for slot in self._plan(uow, g, now)]
             ids = {g.id for g in mine}
             active = {g.id for g in mine if g.active}
+            self.swept[platform] = {g.id: g.schedule for g in mine if g.active}
             held = [p for p in uow.postings.unfinished() if p.is_article and p.group_id in active]
             had = uow.postings.progress_counts(queue)
             expired = [d for d in uow.discussions.expired(cutoff) if d.group_id in ids]
