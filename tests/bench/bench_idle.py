@@ -1,6 +1,6 @@
 """10,000 scheduled groups, idle: what `atou run` costs at rest, against the Bot API fake.
 
-A SQLite file holds 10,000 Telegram groups with one article queued, each scheduled at a local time
+A SQLite file holds 10,000 Telegram groups with ten articles queued, each scheduled at a local time
 hours away (nothing is due while the benchmark runs). `atou run` starts against the Bot API fake (in
 a process of its own), with the default log level. Measured:
 
@@ -33,6 +33,7 @@ from tests.engine.conftest import make_article
 from tests.telegram.fake_process import FakeProcess
 
 GROUPS = 10_000
+QUEUED = 10
 ZONES = ("Asia/Shanghai", "Europe/Berlin", "America/New_York", "UTC", "Asia/Tokyo")
 ATOU = Path(sys.executable).parent / "atou"
 STARTUP_TARGET_S = 10.0
@@ -47,7 +48,9 @@ def _seed(folder: Path) -> str:
     url = f"sqlite:///{folder / 'atou.db'}"
     db = make_engine(url)
     upgrade(db)
-    ArticleStore(db).add(make_article("queued"))
+    store = ArticleStore(db)
+    for n in range(QUEUED):  # enough that no group's queue runs dry soon: nothing to tell admins
+        store.add(make_article(f"queued-{n}"))
     engine = build_engine(Settings(_env_file=None, database_url=url), db)  # type: ignore[call-arg]
     now = datetime.now(UTC)
     with engine.core.uow() as uow:
