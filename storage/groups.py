@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import UTC, date, datetime, time
+from typing import Any
 
-from sqlalchemy import Boolean, DateTime, Integer, String, Text, UniqueConstraint, false
-from sqlmodel import Field, Session, SQLModel, col, select
+from sqlalchemy import Boolean, DateTime, Integer, Row, String, Text, UniqueConstraint, false
+from sqlalchemy import select as sa_select
+from sqlmodel import Field, Session, SQLModel, select
 
 from bot.render.document import Mention
 from bot.scheduling.schedule import Schedule
@@ -56,22 +59,33 @@ def _bits_days(bits: int) -> frozenset[int]:
     return frozenset(d for d in range(7) if bits & (1 << d))
 
 
-def _to_group(row: GroupRow) -> Group:
+@functools.lru_cache(maxsize=4096)
+def _schedule(timezone: str, post_time: str, days: int, skip_dates: str) -> Schedule:
+    """One shared (immutable) Schedule per distinct stored schedule: most groups share a few."""
+    hour, minute = (int(x) for x in post_time.split(":"))
+    return Schedule(
+        timezone=timezone,
+        post_time=time(hour, minute),
+        days=_bits_days(days),
+        skip_dates=frozenset(date.fromisoformat(d) for d in json.loads(skip_dates)),
+    )
+
+
+def _to_group(row: GroupRow | Row[Any]) -> Group:
+    """The group of a row: an ORM instance or a plain row of the table (`list`)."""
     assert row.id is not None
-    hour, minute = (int(x) for x in row.post_time.split(":"))
-    personas = {name: Mention(member[0], member[1]) for name, member in json.loads(row.personas).items()}
+    personas = (
+        {name: Mention(member[0], member[1]) for name, member in json.loads(row.personas).items()}
+        if row.personas != "{}"
+        else {}
+    )
     return Group(
         id=row.id,
         platform=row.platform,
         chat_id=row.chat_id,
         thread_id=row.thread_id or None,
         title=row.title,
-        schedule=Schedule(
-            timezone=row.timezone,
-            post_time=time(hour, minute),
-            days=_bits_days(row.days),
-            skip_dates=frozenset(date.fromisoformat(d) for d in json.loads(row.skip_dates)),
-        ),
+        schedule=_schedule(row.timezone, row.post_time, row.days, row.skip_dates),
         schedule_since=as_utc(row.schedule_since),
         lang=row.lang,
         created_at=as_utc(row.created_at),
@@ -141,7 +155,11 @@ class SqlGroupRepository:
         return None if row is None else _to_group(row)
 
     def list(self) -> list[Group]:
-        return [_to_group(row) for row in self.session.exec(select(GroupRow).order_by(col(GroupRow.id)))]
+        # Plain rows, not ORM instances: every sweep lists every group, and 10,000 ORM objects cost
+        # several times what the rows do.
+        table = GroupRow.__table__  # type: ignore[attr-defined]
+        rows = self.session.execute(sa_select(table).order_by(table.c.id))
+        return [_to_group(row) for row in rows]
 
     def save(self, group: Group) -> None:
         row = self.session.get(GroupRow, group.id)

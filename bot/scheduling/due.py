@@ -56,13 +56,23 @@ def slots_between(schedule: Schedule, start: datetime, end: datetime) -> list[Sl
     return slots
 
 
-def plan(schedule: Schedule, *, now: datetime, grace: timedelta, since: datetime) -> Plan:
+def recent_slots(schedule: Schedule, now: datetime) -> list[Slot]:
+    """The slots a plan at `now` looks at, whatever the schedule's start: shared by groups with the
+    same schedule (`plan(..., recent=)`), so a sweep of many groups computes them once per schedule."""
+    return slots_between(schedule, now - LOOKBACK, now)
+
+
+def plan(
+    schedule: Schedule, *, now: datetime, grace: timedelta, since: datetime, recent: list[Slot] | None = None
+) -> Plan:
     """What to do at `now` for slots from `since` on (the schedule's start; older slots never count).
 
     A slot is due from its instant until `grace` after it, and missed once that has passed.
+    `recent`: `recent_slots(schedule, now)`, when the caller has it already.
     """
-    start = max(since, now - LOOKBACK)
-    slots = slots_between(schedule, start, now)
+    if recent is None:
+        recent = recent_slots(schedule, now)
+    slots = [s for s in recent if s.at >= since]
     due = tuple(s for s in slots if now - s.at <= grace)
     missed = tuple(s for s in slots if now - s.at > grace)
     return Plan(due, missed)

@@ -22,7 +22,7 @@ from bot.ports import UnitOfWork
 from bot.protocol import ChatGone, ChatMoved, ChatRef, ThreadGone
 from bot.render.document import Document
 from bot.render.views import brief_document, prompt_documents
-from bot.scheduling.due import Slot, next_slot, plan
+from bot.scheduling.due import Slot, next_slot, plan, recent_slots
 from bot.scheduling.schedule import Schedule
 from bot.services import groups, messages, outbox
 from bot.services.core import POSTING_LEASE, Core
@@ -90,7 +90,8 @@ class Poster:
         queue = self.core.articles.queue_ids()  # read before the transaction: one connection at a time
         with self.core.uow() as uow:
             mine = [g for g in uow.groups.list() if covers(self.core, g, platform)]
-            due = [(g.id, slot) for g in mine if g.active for slot in self._plan(uow, g, now)]
+            recent: dict[Schedule, list[Slot]] = {}  # groups sharing a schedule share its slots
+            due = [(g.id, slot) for g in mine if g.active for slot in self._plan(uow, g, now, recent)]
             ids = {g.id for g in mine}
             active = {g.id for g in mine if g.active}
             self.swept[platform] = {g.id: g.schedule for g in mine if g.active}
@@ -145,9 +146,21 @@ class Poster:
         for slot in due:
             await self.post(group_id, slot.key, slot.local_date)
 
-    def _plan(self, uow: UnitOfWork, group: Group, now: datetime) -> list[Slot]:
-        """The group's due slots not yet claimed; records the slots whose grace window has passed."""
-        todo = plan(group.schedule, now=now, grace=self.core.config.grace, since=group.schedule_since)
+    def _plan(
+        self, uow: UnitOfWork, group: Group, now: datetime, recent: dict[Schedule, list[Slot]] | None = None
+    ) -> list[Slot]:
+        """The group's due slots not yet claimed; records the slots whose grace window has passed.
+
+        `recent`: the recent slots of each schedule met in this sweep, filled as it goes.
+        """
+        slots = None
+        if recent is not None:
+            slots = recent.get(group.schedule)
+            if slots is None:
+                slots = recent[group.schedule] = recent_slots(group.schedule, now)
+        todo = plan(
+            group.schedule, now=now, grace=self.core.config.grace, since=group.schedule_since, recent=slots
+        )
         if not todo.due and not todo.missed:
             return []
         taken = uow.postings.taken_slots(group.id, [s.key for s in todo.due + todo.missed])
