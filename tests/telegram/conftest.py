@@ -11,6 +11,7 @@ import pytest
 from adapters.telegram.adapter import TelegramAdapter
 from adapters.telegram.pacing import Limits as PacingLimits
 from bot.protocol import InboundEvent
+from tests.llm.fixtures import fake_chat, fake_chat_process  # noqa: F401  (the model fake, for the synthesis)
 from tests.loopback import only_loopback  # noqa: F401
 from tests.netfault import Forwarder
 from tests.telegram.fake_bot_api import FakeBotApi, Limits

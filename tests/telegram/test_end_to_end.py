@@ -29,6 +29,7 @@ from storage.articles import ArticleStore
 from storage.db import make_engine, upgrade
 from storage.discussions import load_archive
 from storage.unit_of_work import SqlUnitOfWorkFactory
+from tests.llm.process import FakeChatProcess
 from tests.telegram.fake_bot_api import AdminRights, Call, FakeBotApi, FakeChat, FakeUser
 from tests.waiting import eventually
 from tests.web.anchored import assert_beside
@@ -102,12 +103,18 @@ class World:
 
 
 @pytest.fixture
-async def world(fake: FakeBotApi, sqlite_url: str) -> AsyncIterator[World]:
+async def world(fake: FakeBotApi, sqlite_url: str, request: pytest.FixtureRequest) -> AsyncIterator[World]:
+    """The bot on Telegram; parametrized indirectly with "model", with the Chat Completions fake as its model."""
     db = make_engine(sqlite_url)
     upgrade(db)
     ArticleStore(db).add(article())
     clock = Clock(START)
-    settings = Settings(_env_file=None, database_url=sqlite_url)  # type: ignore[call-arg]
+    model = (
+        request.getfixturevalue("fake_chat").settings(llm_retries=0)
+        if getattr(request, "param", None) == "model"
+        else {}
+    )
+    settings = Settings(_env_file=None, database_url=sqlite_url, **model)  # type: ignore[call-arg]
     engine = build_engine(settings, db, clock=clock)
     handled: list[InboundEvent] = []
 
@@ -415,7 +422,10 @@ async def test_replies_anchored_to_paragraphs_reach_the_page_exports_and_catchup
     prompts = fake.sent(group)[2:]
     fake.post(group, ann, "¶3 this is where it turns", reply_to=prompts[0]["message_id"])
     pasted = fake.post(
-        group, bo, "Quoting it: Paragraph 7: a sentence of the original article.", reply_to=prompts[1]["message_id"]
+        group,
+        bo,
+        "Quoting it: Paragraph 7: a sentence of the original article.",
+        reply_to=prompts[1]["message_id"],
     )
     fake.post(group, cy, "why?", reply_to=pasted["message_id"], quote="Paragraph 7: a sentence")
     fake.post(group, ann, "/para 5")
@@ -450,3 +460,65 @@ async def test_replies_anchored_to_paragraphs_reach_the_page_exports_and_catchup
     assert 'id="d1-p3"' in export_archive(archive, "html").decode()
     assert_beside(world.db, "e2e-article", f"telegram:{group.id}", 3, "this is where it turns")
     assert_beside(world.db, "e2e-article", f"telegram:{group.id}", 8, "why?")
+
+
+SYNTHESIS = "discussion_synthesis"
+GENERATED = "以下综述由模型生成，请对照原回复阅读。"
+
+
+async def _discussed_and_closed(world: World) -> list[dict[str, Any]]:
+    """Ann and Bo reply to the first prompt, an admin closes the discussion: the recap's messages."""
+    fake = world.fake
+    ada, ann, bo = fake.add_user("Ada"), fake.add_user("Ann"), fake.add_user("Bo")
+    group = fake.add_group("Readers", admins=[ada], members=[ann, bo])
+    world.add_bot(group, ada, admin=True)
+    await eventually(lambda: fake.sent(group))
+    await world.post_time()
+    prompts = fake.sent(group)[2:]
+    fake.post(group, ann, "¶2 prices move first", reply_to=prompts[0]["message_id"])
+    fake.post(group, bo, "wages move first", reply_to=prompts[0]["message_id"])
+    await eventually(lambda: _replies(world, 2))
+    before = len(fake.sent(group))
+    fake.post(group, ada, "/close")
+    await eventually(lambda: any("讨论已结束" in m.get("text", "") for m in fake.sent(group)[before:]))
+    await asyncio.sleep(0.2)  # a recap in several messages: let the last ones arrive
+    return fake.sent(group)[before:]
+
+
+@pytest.mark.parametrize("world", ["model"], indirect=True)
+async def test_the_recap_carries_the_models_synthesis_within_telegrams_limits(
+    world: World, fake_chat: FakeChatProcess
+) -> None:
+    long = "说得很长的一句话。" * 60
+    fake_chat.script(
+        SYNTHESIS,
+        {
+            "summary": "两种看法。" + long,
+            "prompts": [
+                {
+                    "prompt": 1,
+                    "positions": [
+                        {"member": "Ann", "reply_id": 1, "view": "价格先动。" + long},
+                        {"member": "Bo", "reply_id": 2, "view": "工资先动。"},
+                    ]
+                    * 10,
+                    "agreements": ["都看重时间顺序。" + long] * 10,
+                    "open_questions": ["谁来验证？"],
+                }
+            ],
+        },
+    )
+    recap = await _discussed_and_closed(world)
+    text = "\n".join(m["text"] for m in recap)
+    assert GENERATED in text and "Ann (¶2)：价格先动。" in text and "Bo：工资先动。" in text
+    assert all(len(m["text"]) <= 4096 for m in recap)  # and the strict fake accepted every one
+
+
+@pytest.mark.parametrize("world", ["model"], indirect=True)
+async def test_a_failing_model_leaves_the_plain_recap_on_telegram(
+    world: World, fake_chat: FakeChatProcess
+) -> None:
+    fake_chat.fault("server_error", count=5)
+    recap = await _discussed_and_closed(world)
+    text = "\n".join(m["text"] for m in recap)
+    assert GENERATED not in text and "讨论已结束" in text and "Ann" in text and "Bo" in text
