@@ -22,6 +22,7 @@ from bot.observability import metrics
 from storage.articles import ArticleStore
 from storage.db import make_engine, upgrade
 from tests.discord.support import Recorder, make_settings
+from tests.llm.fixtures import fake_chat, fake_chat_process  # noqa: F401  (the model fake, for the synthesis)
 from tests.loopback import only_loopback  # noqa: F401  (no connection beyond 127.0.0.1)
 
 

@@ -38,8 +38,14 @@ class SimulatedClock:
 
 
 @pytest.fixture
-def settings(sqlite_url: str) -> Settings:
-    return make_settings(database_url=sqlite_url, default_lang="zh-Hans")
+def settings(sqlite_url: str, request: pytest.FixtureRequest) -> Settings:
+    """Parametrized indirectly with "model": the Chat Completions fake is the bot's model."""
+    model = (
+        request.getfixturevalue("fake_chat").settings(llm_retries=0)
+        if getattr(request, "param", None) == "model"
+        else {}
+    )
+    return make_settings(database_url=sqlite_url, default_lang="zh-Hans", **model)
 
 
 @pytest.fixture
@@ -188,3 +194,41 @@ async def test_replies_anchored_to_paragraphs_reach_the_page_exports_and_catchup
     group_key = next(d.group_key for d in archive.discussions)
     assert_beside(database, article.id, group_key, 3, "这里才是关键")
     assert_beside(database, article.id, group_key, 5, "这一段我不同意")
+
+
+@pytest.mark.parametrize("settings", ["model"], indirect=True)
+async def test_the_recap_carries_the_models_synthesis_within_discords_limits(
+    simcord_env, world, adapter, engine, article: Article, database, fake_chat
+) -> None:
+    guild, channel, admin, mei, rui = world
+    await admin.slash(channel, "schedule", time="08:00", timezone="Asia/Shanghai")
+    await admin.slash(channel, "postnow")
+    (thread,) = channel.threads
+    prompts = [m for m in thread.history() if m.author.bot]
+    await mei.send(thread, "¶3 这里才是关键", reply_to=prompts[0])
+    await rui.send(thread, "我不同意", reply_to=prompts[0])
+    long = "说得很长的一句话。" * 60
+    fake_chat.script(
+        "discussion_synthesis",
+        {
+            "summary": "两种看法。" + long,
+            "prompts": [
+                {
+                    "prompt": 1,
+                    "positions": [
+                        {"member": "mei", "reply_id": 1, "view": "关键在第三段。" + long},
+                        {"member": "rui", "reply_id": 2, "view": "不同意。"},
+                    ]
+                    * 10,
+                    "agreements": ["都读了第三段。" + long] * 10,
+                    "open_questions": ["下一步呢？"],
+                }
+            ],
+        },
+    )
+    before = {m.id for m in channel.history()}
+    await admin.slash(channel, "close")
+    recap = [m for m in channel.history() if m.id not in before and m.author.bot]
+    text = "\n".join(m.content for m in recap)
+    assert "以下综述由模型生成" in text and "关键在第三段。" in text and "不同意。" in text
+    assert all(len(m.content) <= 2000 for m in recap)
