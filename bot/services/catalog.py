@@ -41,6 +41,7 @@ class AdminAction(StrEnum):
     APPROVE_DRAFT = "approve"  # the action's article id is the draft's
     REJECT_DRAFT = "reject"
     REDRAFT = "redraft"
+    REVIEW_DRAFTS = "review"  # the button under a new draft's notice: the drafts, privately
 
 
 @dataclass(frozen=True, slots=True)

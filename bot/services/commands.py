@@ -370,6 +370,8 @@ class Commands:
                     group,
                 )
                 await event.respond(self._queue(group), replace=True)
+            elif event.action.arg == catalog.AdminAction.REVIEW_DRAFTS:
+                await self._admin_drafts(event, group)
             elif event.action.arg == catalog.AdminAction.REDRAFT:
                 await self._redraft(event, group, event.action.article_id)
             elif event.action.arg in (catalog.AdminAction.APPROVE_DRAFT, catalog.AdminAction.REJECT_DRAFT):

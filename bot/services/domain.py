@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -106,6 +107,12 @@ def queue_warning_slot(articles_done: int, queued: int) -> str:
     """The posting slot of the notice that the queue runs dry soon, told with the group at its n-th
     article and the queue at `queued` articles (a later stretch of running short has other numbers)."""
     return f"dry:{articles_done}:{queued}"
+
+
+def draft_offer_slot(draft_id: str) -> str:
+    """The posting slot of the notice that a draft waits for review (a draft id may fill the slot's
+    40 characters alone, so it is hashed)."""
+    return "draft:" + hashlib.sha256(draft_id.encode()).hexdigest()[:32]
 
 
 def empty_queue_slot(articles_done: int) -> str:

@@ -235,6 +235,14 @@ def drafts_doc(lang: str, drafts: Sequence[tuple[str, str]]) -> Document:
     return Document((_h(_("Drafts waiting for review")), *items), rows)
 
 
+def draft_offer_doc(lang: str, title: str) -> Document:
+    """A new draft waits for review: told in the group, with a button that shows the drafts to an admin."""
+    _ = tr(lang)
+    button = Button(_("Review"), Action(ActionKind.ADMIN, arg=catalog.AdminAction.REVIEW_DRAFTS))
+    text = _("A new draft is waiting for review: “{title}”. Admins: /drafts, or the button below.")
+    return Document((_p(text.format(title=title)),), ((button,),))
+
+
 def draft_reviewed_doc(lang: str, title: str, position: int | None) -> Document:
     """A draft approved (`position`: its place in the queue) or rejected (None)."""
     _ = tr(lang)

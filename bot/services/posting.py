@@ -38,6 +38,7 @@ from bot.services.domain import (
     empty_queue_slot,
     prompt_of_step,
 )
+from bot.services.draft_offers import DraftOffers
 from bot.services.queue_warnings import warn_running_dry
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,7 @@ class Poster:
     def __init__(self, core: Core, discussions: Discussions) -> None:
         self.core = core
         self.discussions = discussions
+        self.draft_offers = DraftOffers(core)
         # The groups whose queue length this process exports, by the platform swept.
         self._queue_keys: dict[str, set[str]] = {}
         # What the last sweep of each platform read: the schedules of its active groups, by group id
@@ -115,6 +117,7 @@ class Poster:
         if recaps:
             await _logged(self.discussions.send_recaps(recaps), "sending recaps")
         await _logged(warn_running_dry(self.core, mine, len(queue), had), "warning of queues running dry")
+        await _logged(self.draft_offers.offer(mine), "offering new drafts")
         return free_later
 
     async def _post_group(self, group_id: int, slots: list[Slot], gate: asyncio.Semaphore) -> None:

@@ -1,0 +1,88 @@
+"""New drafts reach the editors by themselves: a draft made by `atou draft` is offered in each group
+once (across restarts), and the offer's button shows it to admins only, ready to approve."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+import sqlalchemy
+
+from bot.config import Settings
+from bot.drafting.review import Review
+from bot.protocol import BotAdded, Member
+from storage.articles import ArticleStore
+from storage.db import make_engine
+from tests.cli.conftest import Atou, atou, db_url  # noqa: F401
+from tests.engine.conftest import World, build_world, make_article
+from tests.engine.fakes import MemoryStore, utc
+
+BOB = Member("bob", "Bob")
+OFFER = "A new draft is waiting for review"
+
+
+@pytest.fixture
+def database(atou: Atou, db_url: str, monkeypatch: pytest.MonkeyPatch) -> sqlalchemy.Engine:  # noqa: F811
+    monkeypatch.setenv("ATOU_AUTO_UPGRADE", "true")
+    for name in ("ATOU_LLM_BASE_URL", "ATOU_LLM_API_KEY", "ATOU_LLM_MODEL"):
+        monkeypatch.delenv(name, raising=False)
+    return make_engine(db_url)
+
+
+def _bot(database: sqlalchemy.Engine, store: MemoryStore | None = None) -> World:
+    """A running bot's engine (groups in memory, `store` kept across a restart) on the drafts' database."""
+    world = build_world(now=utc(2026, 3, 3, 0, 0), articles=[], store=store)
+    world.core.articles = ArticleStore(database)
+    world.core.drafts = Review(Settings(llm_base_url=None, llm_model=None), database)
+    return world
+
+
+def _offers(world: World) -> list[str]:
+    return [t for t in world.platform.texts() if OFFER in t]
+
+
+async def test_a_draft_from_the_command_line_is_offered_once_and_approved_from_the_offer(
+    atou: Atou, database: sqlalchemy.Engine, tmp_path: Path  # noqa: F811
+) -> None:
+    assert atou("db", "upgrade").exit_code == 0
+    ArticleStore(database).add(make_article("own-article"))
+    world = _bot(database)
+    await world.send(BotAdded(chat=world.chat, at=world.clock.now(), title="Readers"))
+    await world.engine.sweep()
+    assert _offers(world) == []  # nothing waits yet
+
+    page = tmp_path / "tea.html"
+    page.write_text((Path(__file__).parent / "pages" / "tea-house.html").read_text(encoding="utf-8"), encoding="utf-8")
+    made = await asyncio.to_thread(atou, "draft", page, "--json")  # the command line runs its own loop
+    assert made.exit_code == 0, made.output
+    draft = json.loads(made.stdout)
+
+    await world.engine.sweep()
+    await world.engine.sweep()
+    assert _offers(world) == [
+        f"A new draft is waiting for review: “{draft['title']}”. Admins: /drafts, or the button below."
+    ]
+    offer = next(s.doc for s in world.platform.sent if OFFER in s.doc.plain)
+    [[review]] = offer.buttons
+    assert review.label == "Review"
+
+    # A restart (a new process on the same stored state) does not offer it again.
+    again = _bot(database, world.store)
+    again.engine.warm_up()
+    await again.engine.sweep()
+    assert _offers(again) == []
+
+    await world.press(review.action, author=BOB)
+    assert world.responses.items[-1][1] and "Only admins" in world.responses.last
+    await world.press(review.action)
+    listing, private, _ = world.responses.items[-1]
+    assert private and draft["id"] in listing.plain
+    approve = listing.buttons[0][0]
+    await world.press(approve.action, author=BOB)  # every press is checked
+    assert ArticleStore(database).queue_ids() == ["own-article"]
+    await world.press(approve.action)
+    assert "number 2 in the queue" in world.responses.last
+    assert ArticleStore(database).queue_ids() == ["own-article", draft["id"]]
+
