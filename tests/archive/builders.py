@@ -80,6 +80,7 @@ class DiscussionBuilder:
         key: str | None = None,
         history: tuple[str, ...] = (),
         deleted: bool = False,
+        paragraph: int | None = None,
     ) -> ArchivedReply:
         number = self._next_id
         self._next_id += 1
@@ -94,6 +95,7 @@ class DiscussionBuilder:
             reply_to_message_id=None if answers is None else answers.message_id,
             history=history,
             deleted=deleted,
+            paragraph=paragraph,
         )
         self.replies.append(reply)
         return reply
@@ -196,6 +198,7 @@ def store_archive(engine: Engine, archive: Archive) -> None:
                     r.prompt,
                     r.message_id,
                     r.reply_to_message_id,
+                    r.paragraph,
                 )
                 for r in d.replies
             ]
