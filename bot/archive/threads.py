@@ -132,7 +132,8 @@ class ParagraphSection:
 def paragraph_sections(discussion: ArchivedDiscussion) -> list[ParagraphSection]:
     """The discussion's anchored replies grouped by paragraph, in the article's order."""
     by_number: dict[int, list[ArchivedReply]] = {}
-    for reply in sorted(discussion.replies, key=attrgetter("at", "id")):
+    anchored = [r for r in discussion.replies if r.paragraph is not None]  # most replies are not: sort only these
+    for reply in sorted(anchored, key=attrgetter("at", "id")):
         if reply.paragraph is not None:
             by_number.setdefault(reply.paragraph, []).append(reply)
     return [ParagraphSection(n, tuple(by_number[n])) for n in sorted(by_number)]
