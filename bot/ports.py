@@ -74,6 +74,10 @@ class DraftReview(Protocol):
         """(draft id, title) of the drafts waiting for review, oldest first."""
         ...
 
+    def source(self, id: str) -> str | None:
+        """Where the draft came from (a URL or a file name); None for an unknown draft."""
+        ...
+
     def approve(self, id: str) -> Article:
         """Put the draft's article at the end of the queue. Raises LookupError for an unknown draft and
         ValueError for one already reviewed."""

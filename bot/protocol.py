@@ -229,6 +229,21 @@ class LateAnswers(Protocol):
     ) -> None: ...
 
 
+@runtime_checkable
+class PrivateChats(Protocol):
+    """A platform where the bot may write to a member privately once the member opened a chat with it
+    (Telegram). Without it, what is meant for a group's admins is told in the group."""
+
+    async def chat_admins(self, chat: ChatRef) -> list[Member]:
+        """The group's administrators who are people (no bots)."""
+        ...
+
+    async def send_privately(self, member: Member, doc: Document) -> bool:
+        """Send `doc` to the member's private chat with the bot; False if the bot may not write to them
+        (they never opened one, or blocked the bot)."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class ChatAccess:
     """What the bot can see and do in a chat, for `/status`."""

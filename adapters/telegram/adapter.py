@@ -35,7 +35,7 @@ from telegram.ext import Application, ApplicationBuilder, TypeHandler
 from adapters.telegram import commands, logsafe
 from adapters.telegram.botapi import BotApi
 from adapters.telegram.errors import Kind, kind_of, neutral
-from adapters.telegram.events import PLATFORM, Me
+from adapters.telegram.events import PLATFORM, Me, member_of_user
 from adapters.telegram.format import TelegramFormatter
 from adapters.telegram.inbound import Inbound
 from adapters.telegram.pacing import Limits, Pacer
@@ -355,6 +355,17 @@ class TelegramAdapter:
         admin = found.status in ADMIN_STATUSES
         self.admins.put(key, admin)
         return admin
+
+    async def chat_admins(self, chat: ChatRef) -> list[Member]:
+        """The group's administrators who are people (`PrivateChats`), as Telegram lists them now."""
+        if is_private(chat):
+            return []
+        try:
+            found = await self.api.retrying(lambda: self.application.bot.get_chat_administrators(chat_id(chat)))
+        except TelegramError as exc:
+            raise neutral(exc) from exc
+        # Anonymous admins are listed with their own accounts: they too may have a private chat.
+        return [member_of_user(admin.user) for admin in found if not admin.user.is_bot]
 
     async def chat_access(self, chat: ChatRef) -> ChatAccess:
         """Whether the bot sees every message (privacy mode off, or admin) and may open topics here."""

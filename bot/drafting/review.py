@@ -28,6 +28,10 @@ class Review:
     def pending(self) -> list[tuple[str, str]]:
         return self.store.pending()
 
+    def source(self, id: str) -> str | None:
+        draft = self.store.get(id)
+        return None if draft is None else draft.source
+
     def approve(self, id: str) -> Article:
         return self.store.approve(id)
 

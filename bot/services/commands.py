@@ -230,7 +230,7 @@ class Commands:
 
     async def _admin_drafts(self, event: CommandEvent | ButtonEvent, group: Group) -> None:
         pending = self.core.drafts.pending() if self.core.drafts is not None else []
-        await event.respond(messages.drafts_doc(group.lang, pending), private=True)
+        await event.respond(messages.drafts_doc(group.lang, pending, group.id), private=True)
 
     def _review(self, group: Group, draft_id: str, approve: bool) -> Document:
         """Approve or reject a draft; a draft already reviewed (or gone) is a user error."""
@@ -355,8 +355,12 @@ class Commands:
     # Buttons ------------------------------------------------------------------------------
 
     async def on_admin_button(self, event: ButtonEvent, group: Group | None) -> None:
+        chat = event.chat
+        if group is None and event.action.page:  # a draft's button in a private chat: for this group
+            group = self._group_of_button(event)
+            chat = group.chat if group is not None else chat
         lang = group.lang if group is not None else self.core.config.default_lang
-        if group is None or not await self.is_admin(event):
+        if group is None or not await self.core.platform(chat).is_admin(chat, event.author):
             await event.respond(messages.refusal_button(lang), private=True)
             return
         try:
@@ -379,6 +383,12 @@ class Commands:
                 await event.respond(self._review(group, event.action.article_id, approve), private=True)
         except (UserError, ScheduleError) as error:
             await event.respond(messages.explain(error, lang), private=True)
+
+    def _group_of_button(self, event: ButtonEvent) -> Group | None:
+        """The group a button pressed outside it was sent for (its id in the action), on the same platform."""
+        with self.core.uow() as uow:
+            group = uow.groups.get(event.action.page)
+        return group if group is not None and group.platform == event.chat.platform else None
 
     async def on_forget_button(self, event: ButtonEvent, group: Group | None) -> None:
         lang = group.lang if group is not None else self.core.config.default_lang

@@ -215,8 +215,9 @@ def queue_doc(lang: str, titles: Sequence[tuple[int, str, str]]) -> Document:
 DRAFTS_SHOWN = 5  # one row of buttons each: Discord shows at most five rows
 
 
-def drafts_doc(lang: str, drafts: Sequence[tuple[str, str]]) -> Document:
-    """`drafts`: (id, title) of the drafts waiting for review, oldest first; each gets its buttons."""
+def drafts_doc(lang: str, drafts: Sequence[tuple[str, str]], group_id: int) -> Document:
+    """`drafts`: (id, title) of the drafts waiting for review, oldest first; each gets its buttons,
+    which carry the group they are reviewed for (a press in a private chat is checked against it)."""
     _ = tr(lang)
     if not drafts:
         return say(_("No drafts are waiting for review."))
@@ -224,15 +225,36 @@ def drafts_doc(lang: str, drafts: Sequence[tuple[str, str]]) -> Document:
     items = [_li(Span(f"{n}. "), Span(did, code=True), Span(" " + title)) for n, (did, title) in enumerate(shown, 1)]
     if len(drafts) > len(shown):
         items.append(_p(_("{count} more wait: approve these first.").format(count=len(drafts) - len(shown))))
-    rows = tuple(
-        (
-            Button(_("Approve {number}").format(number=n), Action(ActionKind.ADMIN, did, arg=catalog.AdminAction.APPROVE_DRAFT)),
-            Button(_("Reject {number}").format(number=n), Action(ActionKind.ADMIN, did, arg=catalog.AdminAction.REJECT_DRAFT)),
-            Button(_("Redraft {number}").format(number=n), Action(ActionKind.ADMIN, did, arg=catalog.AdminAction.REDRAFT)),
-        )
-        for n, (did, _title) in enumerate(shown, 1)
-    )
+    rows = tuple(_review_buttons(lang, did, group_id, n) for n, (did, _title) in enumerate(shown, 1))
     return Document((_h(_("Drafts waiting for review")), *items), rows)
+
+
+def _review_buttons(lang: str, draft_id: str, group_id: int, number: int | None = None) -> tuple[Button, ...]:
+    """Approve / Reject / Redraft of one draft (numbered as its place in a listing)."""
+    _ = tr(lang)
+    labels = (
+        (_("Approve"), _("Reject"), _("Redraft"))
+        if number is None
+        else tuple(label.format(number=number) for label in (_("Approve {number}"), _("Reject {number}"), _("Redraft {number}")))
+    )
+    kinds = (catalog.AdminAction.APPROVE_DRAFT, catalog.AdminAction.REJECT_DRAFT, catalog.AdminAction.REDRAFT)
+    return tuple(
+        Button(label, Action(ActionKind.ADMIN, draft_id, page=group_id, arg=kind)) for label, kind in zip(labels, kinds, strict=True)
+    )
+
+
+def draft_offer_private_doc(lang: str, group_title: str, draft_id: str, title: str, source: str, group_id: int) -> Document:
+    """A new draft, offered privately to an admin of a group, with its Approve / Reject / Redraft buttons."""
+    _ = tr(lang)
+    heading = (
+        _("A new draft waits for review (you are an admin of “{group}”)").format(group=group_title)
+        if group_title
+        else _("A new draft waits for review")
+    )
+    return Document(
+        (_h(heading), _li(Span(draft_id, code=True), Span(" " + title)), _p(_("Source: {source}").format(source=source))),
+        (_review_buttons(lang, draft_id, group_id),),
+    )
 
 
 def draft_offer_doc(lang: str, title: str) -> Document:

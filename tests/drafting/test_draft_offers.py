@@ -12,12 +12,13 @@ import sqlalchemy
 
 from bot.config import Settings
 from bot.drafting.review import Review
-from bot.protocol import BotAdded, Member
+from bot.protocol import BotAdded, ButtonEvent, ChatRef, Member
 from storage.articles import ArticleStore
 from storage.db import make_engine
+from storage.drafts import DraftStore, NewDraft
 from tests.cli.conftest import Atou, atou, db_url  # noqa: F401
-from tests.engine.conftest import World, build_world, make_article
-from tests.engine.fakes import MemoryStore, utc
+from tests.engine.conftest import ADMIN, World, build_world, make_article
+from tests.engine.fakes import MemoryStore, PrivatePlatform, utc
 
 BOB = Member("bob", "Bob")
 OFFER = "A new draft is waiting for review"
@@ -86,3 +87,54 @@ async def test_a_draft_from_the_command_line_is_offered_once_and_approved_from_t
     assert "number 2 in the queue" in world.responses.last
     assert ArticleStore(database).queue_ids() == ["own-article", draft["id"]]
 
+
+
+def _private_bot(database: sqlalchemy.Engine, opened: tuple[str, ...]) -> tuple[World, PrivatePlatform]:
+    """A bot on a platform where it may write privately to the members in `opened` (as on Telegram)."""
+    world = _bot(database)
+    platform = PrivatePlatform(admins=("admin", "carol"), opened=opened)
+    world.engine.register_platform(platform)
+    world.platform = platform
+    return world, platform
+
+
+async def _with_a_draft(world: World, database: sqlalchemy.Engine) -> None:
+    DraftStore(database).add(NewDraft(make_article("field-notes"), source="https://example.org/notes", canonical_url=None))
+    await world.send(BotAdded(chat=world.chat, at=world.clock.now(), title="Readers"))
+    await world.engine.sweep()
+    await world.engine.sweep()
+
+
+async def test_admins_who_opened_a_private_chat_get_the_draft_there(
+    atou: Atou, database: sqlalchemy.Engine  # noqa: F811
+) -> None:
+    assert atou("db", "upgrade").exit_code == 0
+    world, platform = _private_bot(database, opened=("admin", "bob"))  # bob is no admin; carol never opened one
+    await _with_a_draft(world, database)
+    assert _offers(world) == []  # no notice in the group: an admin was reached
+    [(to, offer)] = platform.privately
+    assert to == "admin"
+    assert offer.plain.startswith("A new draft waits for review (you are an admin of “Readers”)")
+    assert "field-notes" in offer.plain and "Source: https://example.org/notes" in offer.plain
+    approve, _reject, _redraft = offer.buttons[0]
+    assert [b.label for b in offer.buttons[0]] == ["Approve", "Reject", "Redraft"]
+
+    async def press(author: Member) -> None:  # in the member's private chat with the bot
+        private = ChatRef("fake", author.id)
+        await world.send(ButtonEvent(chat=private, at=world.clock.now(), respond=world.responses, author=author, action=approve.action))
+
+    await press(BOB)
+    assert "Only admins" in world.responses.last and DraftStore(database).pending() != []
+    await press(ADMIN)
+    assert world.responses.last == "Approved “Title of field-notes”: number 1 in the queue."
+    assert ArticleStore(database).queue_ids() == ["field-notes"]
+
+
+async def test_the_group_hears_of_the_draft_when_no_admin_can_be_written_to(
+    atou: Atou, database: sqlalchemy.Engine  # noqa: F811
+) -> None:
+    assert atou("db", "upgrade").exit_code == 0
+    world, platform = _private_bot(database, opened=("bob",))
+    await _with_a_draft(world, database)
+    assert platform.privately == []
+    assert len(_offers(world)) == 1

@@ -550,6 +550,26 @@ class RecordingPlatform:
         return [s.doc.plain for s in self.sent]
 
 
+class PrivatePlatform(RecordingPlatform):
+    """A platform where the bot may write privately to the members who opened a chat with it
+    (`PrivateChats`, as on Telegram); what it sent privately is kept per member id."""
+
+    def __init__(self, name: str = "fake", *, admins: Sequence[str] = ("admin",), opened: Sequence[str] = ()) -> None:
+        super().__init__(name, admins=admins)
+        self.opened_chats = set(opened)
+        self.privately: list[tuple[str, Document]] = []
+
+    async def chat_admins(self, chat: ChatRef) -> list[Member]:
+        return [Member(a, a.title()) for a in sorted(self.admins)]
+
+    async def send_privately(self, member: Member, doc: Document) -> bool:
+        if member.id not in self.opened_chats:
+            return False
+        self._fail_if_scripted()
+        self.privately.append((member.id, doc))
+        return True
+
+
 def utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
 
