@@ -21,8 +21,6 @@ from sqlalchemy.engine import make_url
 from bot.app import lead
 from bot.bootstrap import build_engine
 from bot.config import Settings
-from bot.protocol import ChatRef
-from bot.render.document import Document
 from bot.scheduling.schedule import Schedule
 from bot.services.domain import Group
 from bot.services.engine import Engine
@@ -31,28 +29,10 @@ from storage.db import make_engine, upgrade
 from storage.leader import PostgresLeadership, leadership_for
 from storage.unit_of_work import SqlUnitOfWork
 from tests.engine.conftest import make_article
-from tests.engine.fakes import RecordingPlatform
+from tests.engine.fakes import SignallingPlatform
 
 pytestmark = pytest.mark.postgres
 WAIT = 30.0
-
-
-class Platform(RecordingPlatform):
-    def __init__(self, name: str, sent: asyncio.Event) -> None:
-        super().__init__(name)
-        self.signal = sent
-
-    async def send(self, chat: ChatRef, doc: Document, *, reply_to: str | None = None) -> list[str]:
-        ids = await super().send(chat, doc, reply_to=reply_to)
-        self.signal.set()
-        return ids
-
-    def headlines(self, chat_id: str) -> list[str]:
-        return [
-            s.doc.plain.splitlines()[0]
-            for s in self.sent
-            if s.chat.chat_id == chat_id and "Headline" in s.doc.plain
-        ]
 
 
 class Instance:
@@ -61,7 +41,7 @@ class Instance:
         self.engine: Engine = build_engine(
             Settings(_env_file=None, database_url=url), self.db, instance_id=name
         )  # type: ignore[call-arg]
-        self.platforms = {p: Platform(p, sent) for p in platforms}
+        self.platforms = {p: SignallingPlatform(p, sent) for p in platforms}
         for platform in self.platforms.values():
             self.engine.register_platform(platform)
         self.leaderships = {

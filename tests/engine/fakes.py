@@ -130,6 +130,19 @@ class MemoryGroups:
         self.s.groups[group.id] = copy.deepcopy(group)
 
 
+def _take_over(
+    item: Posting | Answer | None, owner: str, now: datetime, lease_until: datetime, gone: str | None
+) -> bool:
+    """As `storage.postings.take_over_row`: an unfinished item whose lease ended, or whose sender died."""
+    if item is None or item.status not in UNFINISHED:
+        return False
+    abandoned = gone is not None and item.status is PostingStatus.SENDING and item.owner == gone
+    if item.lease_until > now and not abandoned:
+        return False
+    item.owner, item.lease_until, item.status = owner, lease_until, PostingStatus.SENDING
+    return True
+
+
 class MemoryPostings:
     def __init__(self, s: MemoryState) -> None:
         self.s = s
@@ -194,14 +207,7 @@ class MemoryPostings:
     def take_over(
         self, posting_id: int, owner: str, now: datetime, lease_until: datetime, *, gone: str | None = None
     ) -> bool:
-        p = self.s.postings.get(posting_id)
-        if p is None or p.status not in UNFINISHED:
-            return False
-        abandoned = gone is not None and p.status is PostingStatus.SENDING and p.owner == gone
-        if p.lease_until > now and not abandoned:
-            return False
-        p.owner, p.lease_until, p.status = owner, lease_until, PostingStatus.SENDING
-        return True
+        return _take_over(self.s.postings.get(posting_id), owner, now, lease_until, gone)
 
     def unfinished(self) -> list[Posting]:
         return [copy.deepcopy(p) for _, p in sorted(self.s.postings.items()) if p.status in UNFINISHED]
@@ -424,14 +430,7 @@ class MemoryAnswers:
     def take_over(
         self, answer_id: int, owner: str, now: datetime, lease_until: datetime, *, gone: str | None = None
     ) -> bool:
-        a = self.s.answers.get(answer_id)
-        if a is None or a.status not in UNFINISHED:
-            return False
-        abandoned = gone is not None and a.status is PostingStatus.SENDING and a.owner == gone
-        if a.lease_until > now and not abandoned:
-            return False
-        a.owner, a.lease_until, a.status = owner, lease_until, PostingStatus.SENDING
-        return True
+        return _take_over(self.s.answers.get(answer_id), owner, now, lease_until, gone)
 
     def save(self, answer: Answer) -> None:
         stored = self.s.answers.get(answer.id)
@@ -554,7 +553,9 @@ class PrivatePlatform(RecordingPlatform):
     """A platform where the bot may write privately to the members who opened a chat with it
     (`PrivateChats`, as on Telegram); what it sent privately is kept per member id."""
 
-    def __init__(self, name: str = "fake", *, admins: Sequence[str] = ("admin",), opened: Sequence[str] = ()) -> None:
+    def __init__(
+        self, name: str = "fake", *, admins: Sequence[str] = ("admin",), opened: Sequence[str] = ()
+    ) -> None:
         super().__init__(name, admins=admins)
         self.opened_chats = set(opened)
         self.privately: list[tuple[str, Document]] = []
@@ -568,6 +569,27 @@ class PrivatePlatform(RecordingPlatform):
         self._fail_if_scripted()
         self.privately.append((member.id, doc))
         return True
+
+
+class SignallingPlatform(RecordingPlatform):
+    """A recording platform that sets `signal` on every send, so a test can wait for what it sends."""
+
+    def __init__(self, name: str, signal: asyncio.Event) -> None:
+        super().__init__(name)
+        self.signal = signal
+
+    async def send(self, chat: ChatRef, doc: Document, *, reply_to: str | None = None) -> list[str]:
+        ids = await super().send(chat, doc, reply_to=reply_to)
+        self.signal.set()
+        return ids
+
+    def headlines(self, chat_id: str | None = None) -> list[str]:
+        """The first lines of the briefs sent (into `chat_id` only, when given)."""
+        return [
+            s.doc.plain.splitlines()[0]
+            for s in self.sent
+            if s.doc.plain.startswith("Headline of") and (chat_id is None or s.chat.chat_id == chat_id)
+        ]
 
 
 def utc(*args: int) -> datetime:

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 
 from bot.app import lead
 from bot.protocol import BotAdded, ChatRef, CommandEvent, Member
-from bot.render.document import Document
 from bot.services.core import Core, EngineConfig
 from bot.services.engine import Engine
 from tests.engine.conftest import make_article
@@ -24,7 +23,7 @@ from tests.engine.fakes import (
     LockLeadership,
     MemoryLocks,
     MemoryStore,
-    RecordingPlatform,
+    SignallingPlatform,
     utc,
 )
 
@@ -32,24 +31,11 @@ ADMIN = Member("admin", "Ada")
 WAIT = 10.0
 
 
-class Platform(RecordingPlatform):
-    """A recording platform that lets a test wait for what it sends."""
-
-    def __init__(self, name: str, sent: asyncio.Event) -> None:
-        super().__init__(name)
-        self.signal = sent
-
-    async def send(self, chat: ChatRef, doc: Document, *, reply_to: str | None = None) -> list[str]:
-        ids = await super().send(chat, doc, reply_to=reply_to)
-        self.signal.set()
-        return ids
-
-
 @dataclass
 class Instance:
     name: str
     engine: Engine
-    platforms: dict[str, Platform]
+    platforms: dict[str, SignallingPlatform]
     leaderships: dict[str, LockLeadership] = field(default_factory=dict)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -86,7 +72,7 @@ class Cluster:
             config=EngineConfig(instance_id=name, default_lang="en"),
         )
         engine = Engine(core)
-        made = {p: Platform(p, self.sent) for p in platforms}
+        made = {p: SignallingPlatform(p, self.sent) for p in platforms}
         for platform in made.values():
             engine.register_platform(platform)
         found = Instance(name, engine, made)
@@ -120,10 +106,6 @@ async def add_group(instance: Instance, chat: ChatRef) -> None:
     )
 
 
-def headlines(platform: Platform) -> list[str]:
-    return [t.splitlines()[0] for t in platform.texts() if t.startswith("Headline of")]
-
-
 async def test_a_telegram_only_leader_leaves_discord_groups_to_the_instance_that_runs_discord() -> None:
     cluster = Cluster()
     a = cluster.instance("a", "telegram")
@@ -137,12 +119,12 @@ async def test_a_telegram_only_leader_leaves_discord_groups_to_the_instance_that
         b.start(cluster.locks)
         await cluster.until(
             lambda: (
-                headlines(a.platforms["telegram"]) == ["Headline of a1"]
-                and headlines(b.platforms["discord"]) == ["Headline of a1"]
+                a.platforms["telegram"].headlines() == ["Headline of a1"]
+                and b.platforms["discord"].headlines() == ["Headline of a1"]
             )
         )
         assert cluster.locks.held == {"telegram": "a", "discord": "b"}
-        assert headlines(b.platforms["telegram"]) == []  # B stands by for Telegram: nothing twice
+        assert b.platforms["telegram"].headlines() == []  # B stands by for Telegram: nothing twice
 
         # Seven hours later nothing more is owed: each group had its day once.
         cluster.clock.current = utc(2025, 3, 3, 16, 0)
@@ -150,8 +132,8 @@ async def test_a_telegram_only_leader_leaves_discord_groups_to_the_instance_that
             for platform in instance.platforms:
                 if cluster.locks.held[platform] == instance.name:
                     await instance.engine.sweep(platform)
-        assert headlines(a.platforms["telegram"]) == ["Headline of a1"]
-        assert headlines(b.platforms["discord"]) == ["Headline of a1"]
+        assert a.platforms["telegram"].headlines() == ["Headline of a1"]
+        assert b.platforms["discord"].headlines() == ["Headline of a1"]
     finally:
         await cluster.stop()
 
@@ -165,14 +147,14 @@ async def test_when_the_telegram_leader_dies_the_other_instance_that_runs_telegr
     try:
         cluster.clock.current = utc(2025, 3, 3, 9, 0)
         a.start(cluster.locks)
-        await cluster.until(lambda: headlines(a.platforms["telegram"]) == ["Headline of a1"])
+        await cluster.until(lambda: a.platforms["telegram"].headlines() == ["Headline of a1"])
         b.start(cluster.locks)
-        await cluster.until(lambda: headlines(b.platforms["discord"]) == ["Headline of a1"])
+        await cluster.until(lambda: b.platforms["discord"].headlines() == ["Headline of a1"])
 
         cluster.clock.current = utc(2025, 3, 4, 9, 0)  # the next day's post time, and A is killed
         await a.kill()
-        await cluster.until(lambda: headlines(b.platforms["telegram"]) == ["Headline of a2"])
+        await cluster.until(lambda: b.platforms["telegram"].headlines() == ["Headline of a2"])
         assert cluster.locks.held == {"telegram": "b", "discord": "b"}
-        assert headlines(a.platforms["telegram"]) == ["Headline of a1"]
+        assert a.platforms["telegram"].headlines() == ["Headline of a1"]
     finally:
         await cluster.stop()
