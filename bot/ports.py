@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from types import TracebackType
-from typing import Protocol, Self
+from typing import NamedTuple, Protocol, Self
 
 from bot.archive.model import ArchivedDiscussion
 from bot.model import Article
@@ -67,6 +67,13 @@ class ArticleSource(Protocol):
         ...
 
 
+class WaitingDraft(NamedTuple):
+    id: str
+    title: str
+    source: str  # a URL or a file name
+    revision: str  # changes whenever the draft's text does (a redraft is offered anew)
+
+
 class DraftReview(Protocol):
     """Drafts waiting for an editor (`storage.drafts.DraftStore`)."""
 
@@ -74,8 +81,8 @@ class DraftReview(Protocol):
         """(draft id, title) of the drafts waiting for review, oldest first."""
         ...
 
-    def source(self, id: str) -> str | None:
-        """Where the draft came from (a URL or a file name); None for an unknown draft."""
+    def waiting(self) -> list[WaitingDraft]:
+        """The drafts waiting for review, oldest first, with where they came from and their revision."""
         ...
 
     def approve(self, id: str) -> Article:

@@ -85,6 +85,7 @@ class Draft:
     elapsed_s: float
     reason: str | None
     created_at: datetime
+    updated_at: datetime  # changes when its text does (redrafted, or replaced by an editor)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -156,6 +157,7 @@ def _summary(row: DraftRow) -> Draft:
         elapsed_s=row.elapsed_s,
         reason=row.reason,
         created_at=_as_utc(row.created_at),
+        updated_at=_as_utc(row.updated_at),
     )
 
 

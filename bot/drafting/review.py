@@ -12,6 +12,7 @@ from bot.drafting.problem import SourceProblem
 from bot.drafting.service import redraft
 from bot.llm import ModelClient, ModelConfig
 from bot.model import Article
+from bot.ports import WaitingDraft
 from storage.drafts import DraftStore
 
 log = logging.getLogger(__name__)
@@ -28,9 +29,8 @@ class Review:
     def pending(self) -> list[tuple[str, str]]:
         return self.store.pending()
 
-    def source(self, id: str) -> str | None:
-        draft = self.store.get(id)
-        return None if draft is None else draft.source
+    def waiting(self) -> list[WaitingDraft]:
+        return [WaitingDraft(d.id, d.title, d.source, d.updated_at.isoformat()) for d in self.store.listed()]
 
     def approve(self, id: str) -> Article:
         return self.store.approve(id)

@@ -109,10 +109,10 @@ def queue_warning_slot(articles_done: int, queued: int) -> str:
     return f"dry:{articles_done}:{queued}"
 
 
-def draft_offer_slot(draft_id: str) -> str:
-    """The posting slot of the notice that a draft waits for review (a draft id may fill the slot's
+def draft_offer_slot(draft_id: str, revision: str) -> str:
+    """The posting slot of the offer of a draft's revision for review (a draft id may fill the slot's
     40 characters alone, so it is hashed)."""
-    return "draft:" + hashlib.sha256(draft_id.encode()).hexdigest()[:32]
+    return "draft:" + hashlib.sha256(f"{draft_id}\n{revision}".encode()).hexdigest()[:32]
 
 
 def empty_queue_slot(articles_done: int) -> str:

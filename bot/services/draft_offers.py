@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
+from bot.ports import WaitingDraft
 from bot.protocol import PrivateChats
 from bot.services import messages, outbox
 from bot.services.core import Core
@@ -26,57 +27,57 @@ log = logging.getLogger(__name__)
 
 
 class DraftOffers:
-    """Remembers which (group, draft) offers this process saw settled, so that later sweeps skip them
-    without asking the database again."""
+    """Remembers which (group, draft revision) offers this process saw settled, so that later sweeps
+    skip them without asking the database again."""
 
     def __init__(self, core: Core) -> None:
         self.core = core
-        self._settled: set[tuple[int, str]] = set()
+        self._settled: set[tuple[int, str]] = set()  # (group id, slot)
 
     async def offer(self, mine: Sequence[Group]) -> None:
-        """Tell every active group in `mine` about each draft waiting for review it was not told of."""
+        """Offer to every active group in `mine` each draft waiting for review it was not offered (a
+        redrafted or replaced draft is a new revision, offered again)."""
         if self.core.drafts is None:
             return
-        pending = self.core.drafts.pending()
-        if not pending:
+        waiting = [(draft_offer_slot(d.id, d.revision), d) for d in self.core.drafts.waiting()]
+        if not waiting:
             return
         for group in mine:
             if not group.active:
                 continue
-            fresh = [(did, title) for did, title in pending if (group.id, did) not in self._settled]
+            fresh = [(slot, d) for slot, d in waiting if (group.id, slot) not in self._settled]
             if not fresh:
                 continue
             with self.core.uow() as uow:
-                taken = uow.postings.taken_slots(group.id, [draft_offer_slot(did) for did, _t in fresh])
-            for did, title in fresh:
-                if draft_offer_slot(did) in taken:
-                    self._settled.add((group.id, did))
+                taken = uow.postings.taken_slots(group.id, [slot for slot, _d in fresh])
+            for slot, draft in fresh:
+                if slot in taken:
+                    self._settled.add((group.id, slot))
                 else:
-                    await self._offer_one(group, did, title)
+                    await self._offer_one(group, slot, draft)
 
-    async def _offer_one(self, group: Group, draft_id: str, title: str) -> None:
+    async def _offer_one(self, group: Group, slot: str, draft: WaitingDraft) -> None:
         now = self.core.clock.now()
-        notice = outbox.claim_once(self.core, group.id, draft_offer_slot(draft_id), group.schedule.local_date(now))
+        notice = outbox.claim_once(self.core, group.id, slot, group.schedule.local_date(now))
         if notice is None:
             return  # being sent by another instance, or waiting for its retry
         try:
-            if not await self._offer_privately(group, draft_id, title):
-                await self.core.send(group.chat, messages.draft_offer_doc(group.lang, title))
+            if not await self._offer_privately(group, draft):
+                await self.core.send(group.chat, messages.draft_offer_doc(group.lang, draft.title))
         except Exception as exc:
-            log.exception("group %s: could not offer draft %s; will try again", group.key, draft_id)
+            log.exception("group %s: could not offer draft %s; will try again", group.key, draft.id)
             outbox.fail(self.core, notice, f"{type(exc).__name__}: {exc}")
             return
         outbox.finish(self.core, notice)
-        self._settled.add((group.id, draft_id))
-        log.info("group %s: offered draft %s to its admins", group.key, draft_id)
+        self._settled.add((group.id, slot))
+        log.info("group %s: offered draft %s to its admins", group.key, draft.id)
 
-    async def _offer_privately(self, group: Group, draft_id: str, title: str) -> bool:
+    async def _offer_privately(self, group: Group, draft: WaitingDraft) -> bool:
         """Send the draft to each admin of the group who can be written to privately; False if none could."""
         platform = self.core.platform(group.chat)
-        if not isinstance(platform, PrivateChats) or self.core.drafts is None:
+        if not isinstance(platform, PrivateChats):
             return False
-        source = self.core.drafts.source(draft_id) or ""
-        doc = messages.draft_offer_private_doc(group.lang, group.title, draft_id, title, source, group.id)
+        doc = messages.draft_offer_private_doc(group.lang, group.title, draft.id, draft.title, draft.source, group.id)
         reached = 0
         for admin in await platform.chat_admins(group.chat):
             if await platform.send_privately(admin, doc):

@@ -138,3 +138,15 @@ async def test_the_group_hears_of_the_draft_when_no_admin_can_be_written_to(
     await _with_a_draft(world, database)
     assert platform.privately == []
     assert len(_offers(world)) == 1
+
+
+async def test_a_draft_given_new_text_is_offered_again(atou: Atou, database: sqlalchemy.Engine) -> None:  # noqa: F811
+    assert atou("db", "upgrade").exit_code == 0
+    world, platform = _private_bot(database, opened=("admin",))
+    await _with_a_draft(world, database)
+    assert len(platform.privately) == 1
+    # An editor supplies the brief (`atou import --replace`), as a redraft gives it new text too.
+    assert DraftStore(database).replace_article(make_article("field-notes", prompts=2))
+    await world.engine.sweep()
+    await world.engine.sweep()
+    assert [to for to, _doc in platform.privately] == ["admin", "admin"]

@@ -38,11 +38,12 @@ async def test_a_new_draft_reaches_the_admins_private_chats_once_and_is_approved
     world: World, tmp_path: Path  # noqa: F811
 ) -> None:
     fake = world.fake
-    ada, cy, bo = fake.add_user("Ada"), fake.add_user("Cy"), fake.add_user("Bo")
-    group = fake.add_group("Readers", admins=[ada, cy], members=[bo])
+    ada, cy, dee, bo = fake.add_user("Ada"), fake.add_user("Cy"), fake.add_user("Dee"), fake.add_user("Bo")
+    group = fake.add_group("Readers", admins=[ada, cy, dee], members=[bo])
     world.add_bot(group, ada)
     await eventually(lambda: fake.sent(group))  # the greeting
     ada_chat, bo_chat = fake.add_private(ada), fake.add_private(bo)  # Cy never opened a chat with the bot
+    dee_chat = fake.add_private(dee, started=False)  # Dee opened it but never pressed Start
     draft = await asyncio.to_thread(_draft, world, tmp_path)
 
     await world.engine.sweep()
@@ -51,6 +52,7 @@ async def test_a_new_draft_reaches_the_admins_private_chats_once_and_is_approved
     approve, reject, redraft = _buttons(offer)
     assert [approve["callback_data"].split("|")[-1], reject["callback_data"].split("|")[-1]] == ["approve", "reject"]
     assert fake.sent(bo_chat) == [] and cy.id not in fake.chats  # Bo is no admin; Cy has no private chat
+    assert fake.sent(dee_chat) == []
     assert len(fake.sent(group)) == 1  # an admin was reached: no notice in the group
     await world.engine.sweep()
     assert len(fake.sent(ada_chat)) == 1  # offered once
