@@ -100,8 +100,8 @@ class Commands:
         if group is None or latest is None or article is None:
             return catchup.no_discussion_doc(lang)
         summary = catchup.catch_up(article, stats, hidden)
-        doc = catchup.catchup_doc(lang, article, summary, is_open=latest.is_open)
-        return await self.discussions.with_synthesis(doc, lang, group.key, article, stats, hidden)
+        # Counted from the stored replies, no model text: nothing generated reaches a member unapproved.
+        return catchup.catchup_doc(lang, article, summary, is_open=latest.is_open)
 
     def _latest_replies(
         self, group: Group | None

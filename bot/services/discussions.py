@@ -12,10 +12,9 @@ from bot.model import Article
 from bot.observability import metrics
 from bot.ports import UnitOfWorkFactory
 from bot.protocol import ChatGone, DeleteEvent, EditEvent, MessageEvent
-from bot.render.document import Document
-from bot.services import anchoring, groups, messages, outbox, synthesis
+from bot.services import anchoring, groups, messages, outbox
 from bot.services.core import Core
-from bot.services.domain import Discussion, Located, NewReply, ReplyStat, author_key, recap_slot
+from bot.services.domain import Discussion, Located, NewReply, author_key, recap_slot
 
 log = logging.getLogger(__name__)
 
@@ -239,8 +238,8 @@ class Discussions:
                 "no recap for discussion %d: article %s is gone", discussion.id, discussion.article_id
             )
         else:
+            # The plain recap only: a model's synthesis is never posted before an admin approves it.
             doc = messages.recap_doc(group.lang, article, stats, hidden)
-            doc = await self.with_synthesis(doc, group.lang, group.key, article, stats, hidden)
             try:
                 await self.core.send(group.chat, doc)
             except ChatGone as exc:
@@ -258,31 +257,6 @@ class Discussions:
                 stored.recap_sent = True
                 uow.discussions.save(stored)
             uow.commit()
-
-    async def with_synthesis(
-        self,
-        doc: Document,
-        lang: str,
-        group_key: str,
-        article: Article,
-        stats: Sequence[ReplyStat],
-        hidden: frozenset[str],
-    ) -> Document:
-        """`doc` followed by the model's synthesis of the replies, when a model is configured and
-        answers; `doc` alone otherwise."""
-        model = self.core.model
-        if model is None or not stats:
-            return doc
-        answer = await synthesis.synthesize(model, lang, article, stats, hidden)
-        if answer is None:
-            return doc
-        archive = self.core.archive_link(group_key, article.id)
-
-        def link(reply: ReplyStat) -> str | None:
-            return None if archive is None else f"{archive}#reply-{reply.id}"
-
-        paras = synthesis.synthesis_paras(lang, article, answer, stats, hidden, link)
-        return Document((*doc.paras, *paras), doc.buttons)
 
     # Members' data -----------------------------------------------------------------------------
 

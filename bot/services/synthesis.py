@@ -2,7 +2,9 @@
 (who said what, with a link to their reply), what members agreed on, and what stays open.
 
 Optional and fallible by design: with no model configured there is none, and a model that fails,
-times out or answers nonsense leaves the plain recap and /catchup as they are. What is sent to the
+times out or answers nonsense gives none. It is never posted on its own: the recap and /catchup
+stay plain, and a synthesis is for an admin to review privately before anything reaches the group
+(nothing generated is posted before an editor approves it). What is sent to the
 model leaves out every member who opted out of exports; the replies go as data, never as
 instructions. The text shown says that a model wrote it.
 """
@@ -29,7 +31,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-BUDGET_SECONDS = 90.0  # the recap waits this long for a synthesis, then goes out without one
+BUDGET_SECONDS = 90.0  # a model slower than this gives no synthesis
 MAX_REPLIES = 400  # the latest replies sent to the model, so a long discussion fits its context
 MAX_REPLY_CHARS = 1200
 # What is shown of an answer, so the synthesis stays a few short messages on every platform.

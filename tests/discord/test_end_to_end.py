@@ -197,7 +197,7 @@ async def test_replies_anchored_to_paragraphs_reach_the_page_exports_and_catchup
 
 
 @pytest.mark.parametrize("settings", ["model"], indirect=True)
-async def test_the_recap_carries_the_models_synthesis_within_discords_limits(
+async def test_nothing_the_model_would_write_reaches_the_channel_or_a_member_unapproved(
     simcord_env, world, adapter, engine, article: Article, database, fake_chat
 ) -> None:
     guild, channel, admin, mei, rui = world
@@ -207,20 +207,15 @@ async def test_the_recap_carries_the_models_synthesis_within_discords_limits(
     prompts = [m for m in thread.history() if m.author.bot]
     await mei.send(thread, "¶3 这里才是关键", reply_to=prompts[0])
     await rui.send(thread, "我不同意", reply_to=prompts[0])
-    long = "说得很长的一句话。" * 60
     fake_chat.script(
         "discussion_synthesis",
         {
-            "summary": "两种看法。" + long,
+            "summary": "两种看法。",
             "prompts": [
                 {
                     "prompt": 1,
-                    "positions": [
-                        {"member": "mei", "reply_id": 1, "view": "关键在第三段。" + long},
-                        {"member": "rui", "reply_id": 2, "view": "不同意。"},
-                    ]
-                    * 10,
-                    "agreements": ["都读了第三段。" + long] * 10,
+                    "positions": [{"member": "mei", "reply_id": 1, "view": "关键在第三段。"}],
+                    "agreements": ["都读了第三段。"],
                     "open_questions": ["下一步呢？"],
                 }
             ],
@@ -230,5 +225,8 @@ async def test_the_recap_carries_the_models_synthesis_within_discords_limits(
     await admin.slash(channel, "close")
     recap = [m for m in channel.history() if m.id not in before and m.author.bot]
     text = "\n".join(m.content for m in recap)
-    assert "以下综述由模型生成" in text and "关键在第三段。" in text and "不同意。" in text
-    assert all(len(m.content) <= 2000 for m in recap)
+    assert "讨论已结束" in text and "以下综述由模型生成" not in text and "关键在第三段。" not in text
+    catchup = await rui.slash(thread, "catchup")
+    assert catchup.ephemeral and catchup.response is not None
+    assert "以下综述由模型生成" not in catchup.response.content and "两种看法" not in catchup.response.content
+    assert not any("discussion_synthesis" in str(r) for r in fake_chat.requests())

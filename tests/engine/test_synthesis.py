@@ -1,6 +1,7 @@
 """The optional synthesis of a discussion, by the model (the strict Chat Completions fake in its own
-process): in the recap and in /catchup, said to be generated, without opted-out members, within
-every platform's limits, and the plain recap when the model fails."""
+process). Nothing a model wrote is posted before an admin approves it: the recap and /catchup stay
+plain with a model configured. The synthesis itself says it is generated, leaves out opted-out
+members, fits every platform's limits, and is nothing when the model fails."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from adapters.telegram.format import TelegramFormatter
 from bot.llm import ModelClient, ModelConfig
 from bot.protocol import Member
 from bot.render.document import Document
+from bot.services import synthesis
 from bot.services.core import EngineConfig
 from tests.engine.conftest import World, build_world, make_article
 from tests.engine.fakes import utc
@@ -83,15 +85,56 @@ def recap(w: World) -> Document:
     return next(s.doc for s in reversed(w.platform.sent) if "Discussion closed" in s.doc.plain)
 
 
-async def test_the_recap_gains_a_synthesis_that_says_it_is_generated(
+def model_requests(fake_chat: FakeChatProcess) -> list[dict[str, Any]]:
+    return [r for r in fake_chat.requests() if r["response_format"]["json_schema"]["name"] == NAME]
+
+
+async def drafted(w: World) -> tuple[Document | None, str]:
+    """The synthesis of the group's latest discussion as an admin would review it, and what the model got."""
+    group = w.group()
+    with w.store() as uow:
+        latest = uow.discussions.latest_for_group(group.id)
+        assert latest is not None
+        stats = uow.discussions.reply_stats(latest.id)
+        hidden = uow.discussions.opted_out()
+    article = w.core.articles.get(latest.article_id)
+    assert article is not None and w.core.model is not None
+    answer = await synthesis.synthesize(w.core.model, "en", article, stats, hidden)
+    sent = synthesis.model_input(article, stats, hidden) or ""
+    if answer is None:
+        return None, sent
+    archive = w.core.archive_link(group.key, article.id)
+    paras = synthesis.synthesis_paras(
+        "en", article, answer, stats, hidden, lambda r: None if archive is None else f"{archive}#reply-{r.id}"
+    )
+    return Document(tuple(paras)), sent
+
+
+async def test_nothing_generated_reaches_the_group_or_a_member_unapproved(
     world: World, fake_chat: FakeChatProcess
 ) -> None:
     await discuss(world)
     fake_chat.script(NAME, answer())
     await world.command("/close")
-    doc = recap(world)
+    text = recap(world).plain
+    assert HEADING not in text and "Two readings" not in text
+    assert "3 replies from 3 participants." in text and "Participants: Bob, Cy" in text
+    late = await world.command("/catchup", author=Member("late", "Late"))
+    assert "Paragraphs most discussed" in late and HEADING not in late and "Headings come first" not in late
+    assert not any(HEADING in s.doc.plain for s in world.platform.sent)
+    assert model_requests(fake_chat) == []  # nothing is drafted that nobody can approve yet
+
+
+async def test_the_synthesis_says_it_is_generated_and_leaves_out_opted_out_members(
+    world: World, fake_chat: FakeChatProcess
+) -> None:
+    await discuss(world)
+    await world.command("/close")
+    fake_chat.script(NAME, answer())
+    doc, sent = await drafted(world)
+    assert doc is not None
     text = doc.plain
-    assert HEADING in text and "Two readings of the first prompt." in text
+    assert text.startswith(HEADING) and "Two readings of the first prompt." in text
     assert "Bob (¶2): Headings come first." in text and "Cy: Questions come first." in text
     assert "Agreed: Both keep an index." in text and "Open: How many headings are too many?" in text
     assert "Dee" not in text and "Zed" not in text and "No such prompt" not in text
@@ -102,11 +145,11 @@ async def test_the_recap_gains_a_synthesis_that_says_it_is_generated(
         and bob.link.endswith("#reply-1")
     )
     # What the model got: the replies as data, without the member who opted out.
-    [request] = [r for r in fake_chat.requests() if r["response_format"]["json_schema"]["name"] == NAME]
-    sent = request["messages"][-1]["content"]
+    [request] = model_requests(fake_chat)
+    assert request["messages"][-1]["content"] == sent
     assert "headings first" in sent and "questions first" in sent
     assert "Dee" not in sent and "private thoughts" not in sent
-    # Every platform gets it within its limits.
+    # Every platform can show it within its limits.
     for message in TelegramFormatter().format(doc):
         check_telegram(message)
     assert all(discord_problems(m) == [] for m in DiscordFormatter().format(doc))
@@ -122,16 +165,15 @@ async def test_a_long_synthesis_is_cut_to_fit_every_platform(
         "agreements": [long] * 20,
     }
     fake_chat.script(NAME, answer(summary=long, prompts=[prompt]))
-    await world.command("/close")
-    doc = recap(world)
-    assert HEADING in doc.plain and len(doc.plain) < 4000
+    doc, _ = await drafted(world)
+    assert doc is not None and HEADING in doc.plain and len(doc.plain) < 4000
     for message in TelegramFormatter().format(doc):
         check_telegram(message)
     assert all(discord_problems(m) == [] for m in DiscordFormatter().format(doc))
 
 
 @pytest.mark.parametrize("fault", ["server_error", "invalid_json", "unauthorized", "context_overflow"])
-async def test_a_failing_model_leaves_the_plain_recap(
+async def test_a_failing_model_gives_no_synthesis_and_the_plain_recap(
     world: World,
     fake_chat: FakeChatProcess,
     fault: str,
@@ -142,11 +184,5 @@ async def test_a_failing_model_leaves_the_plain_recap(
     text = recap(world).plain
     assert HEADING not in text
     assert "3 replies from 3 participants." in text and "Participants: Bob, Cy" in text
-
-
-async def test_catchup_gains_the_summary(world: World, fake_chat: FakeChatProcess) -> None:
-    await discuss(world)
-    fake_chat.script(NAME, answer())
-    text = await world.command("/catchup", author=Member("late", "Late"))
-    assert "Prompt 1:" in text and HEADING in text and "Bob (¶2): Headings come first." in text
-    assert text.index("Paragraphs most discussed") < text.index(HEADING)
+    doc, _ = await drafted(world)
+    assert doc is None
