@@ -172,6 +172,7 @@ def build_engine(
     from bot.drafting.review import Review
     from bot.llm import ModelClient
     from storage.articles import ArticleStore
+    from storage.private_chats import PrivateChatStore
     from storage.unit_of_work import SqlUnitOfWorkFactory
 
     core = Core(
@@ -181,6 +182,7 @@ def build_engine(
         clock=clock or SystemClock(),
         liveness=heartbeats(db) if instance_id is not None else None,
         drafts=Review(settings, db),
+        private_chats=PrivateChatStore(db),
         model=ModelClient.from_settings(settings),
     )
     return Engine(core)

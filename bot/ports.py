@@ -103,6 +103,22 @@ class DraftReview(Protocol):
         ...
 
 
+class PrivateChatBook(Protocol):
+    """Who has opened a private chat with the bot, per platform (`storage.private_chats`)."""
+
+    def open(self, platform: str, member_id: str, at: datetime) -> None:
+        """Record that the member has a private chat with the bot (again: no change)."""
+        ...
+
+    def close(self, platform: str, member_id: str) -> None:
+        """Forget it: the platform refused a message to the member (they blocked the bot)."""
+        ...
+
+    def opened(self, platform: str, member_ids: Sequence[str]) -> set[str]:
+        """Which of the members have opened one."""
+        ...
+
+
 class GroupRepository(Protocol):
     def add(self, group: Group) -> Group:
         """Store a new group; returns it with its id."""

@@ -60,9 +60,12 @@ async def _no_response(doc: Document, *, private: bool = False, replace: bool = 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Event:
+    """`private`: it happened in the member's own private chat with the bot (the bot may write there)."""
+
     chat: ChatRef
     at: datetime
     respond: Responder = field(default=_no_response, compare=False, repr=False)
+    private: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

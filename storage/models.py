@@ -21,6 +21,7 @@ TABLE_MODULES: tuple[str, ...] = (
     "storage.drafts",
     "storage.sources",
     "storage.answers",
+    "storage.private_chats",
 )
 
 for _name in TABLE_MODULES:

@@ -160,6 +160,7 @@ def from_message(message: Message, me: Me) -> InboundEvent | None:
     if text is None:
         return None  # service messages, stickers and media without a caption
     author = author_of(message)
+    private = message.chat.type == Chat.PRIVATE
     command = _command(message, me)
     if command is not None:
         name, rest, entities = command
@@ -167,17 +168,17 @@ def from_message(message: Message, me: Me) -> InboundEvent | None:
             return None
         args = tuple(rest.split())
         if name == "start":
-            private = message.chat.type == Chat.PRIVATE
             action = action_of_payload(args[0]) if args and private else None
             if action is not None:
-                return ButtonEvent(chat=chat, at=at, author=author, action=action)
+                return ButtonEvent(chat=chat, at=at, author=author, action=action, private=private)
             # Telegram's Start button, or /start in a group: what a newcomer to the bot wants is help.
             return CommandEvent(
-                chat=chat, at=at, author=author, name="help", message_id=str(message.message_id)
+                chat=chat, at=at, author=author, name="help", message_id=str(message.message_id), private=private
             )
         return CommandEvent(
             chat=chat,
             at=at,
+            private=private,
             author=author,
             name=name,
             args=args,
@@ -188,6 +189,7 @@ def from_message(message: Message, me: Me) -> InboundEvent | None:
     return MessageEvent(
         chat=chat,
         at=at,
+        private=private,
         author=author,
         message_id=str(message.message_id),
         text=text,
@@ -226,6 +228,7 @@ def from_button(query: CallbackQuery) -> ButtonEvent | None:
     return ButtonEvent(
         chat=chat,
         at=datetime.now(UTC),
+        private=message.chat.type == Chat.PRIVATE,
         author=member_of_user(query.from_user),
         action=action,
         message_id=str(message.message_id),

@@ -11,7 +11,15 @@ from typing import TYPE_CHECKING
 from bot.config import Settings
 from bot.links import article_page_url, mint_archive_link
 from bot.observability import metrics
-from bot.ports import ArticleSource, Clock, DraftReview, Liveness, SystemClock, UnitOfWorkFactory
+from bot.ports import (
+    ArticleSource,
+    Clock,
+    DraftReview,
+    Liveness,
+    PrivateChatBook,
+    SystemClock,
+    UnitOfWorkFactory,
+)
 from bot.protocol import ChatGone, ChatMoved, ChatRef, Platform, ThreadGone
 from bot.render.document import Document
 from bot.scheduling.schedule import parse_time, parse_timezone
@@ -115,6 +123,8 @@ class Core:
     liveness: Liveness | None = None
     # Drafts made from links and feeds, reviewed by admins with /drafts (None: not reviewed in chat).
     drafts: DraftReview | None = None
+    # Members who opened a private chat with the bot (None: not recorded; private offers are tried).
+    private_chats: PrivateChatBook | None = None
     # The configured language model (ATOU_LLM_*), for the optional synthesis of a discussion.
     model: ModelClient | None = None
 

@@ -78,8 +78,15 @@ class DraftOffers:
         if not isinstance(platform, PrivateChats):
             return False
         doc = messages.draft_offer_private_doc(group.lang, group.title, draft.id, draft.title, draft.source, group.id)
+        admins = await platform.chat_admins(group.chat)
+        book = self.core.private_chats
+        if book is not None:  # only those who opened a private chat: the others would be refused
+            opened = book.opened(platform.name, [a.id for a in admins])
+            admins = [a for a in admins if a.id in opened]
         reached = 0
-        for admin in await platform.chat_admins(group.chat):
+        for admin in admins:
             if await platform.send_privately(admin, doc):
                 reached += 1
+            elif book is not None:
+                book.close(platform.name, admin.id)  # they blocked the bot since
         return reached > 0

@@ -64,6 +64,8 @@ class Engine:
         the engine answers goes through the answer outbox, so an outage delays it instead of losing it.
         """
         event = dataclasses.replace(event, respond=self.answers.responder(event))
+        if event.private and isinstance(event, MessageEvent | CommandEvent | ButtonEvent):
+            self._note_private_chat(event.chat.platform, event.author.id, event.at)
         match event:
             case MessageEvent():
                 await self.discussions.on_message(event)
@@ -86,6 +88,12 @@ class Engine:
                 found = groups.find(self.core, event.chat)
                 if found is not None and found.in_thread is None:
                     groups.move_chat(self.core, found.group.id, event.new_chat_id)
+
+    def _note_private_chat(self, platform: str, member_id: str, at: datetime) -> None:
+        """Remember that the member opened a private chat with the bot (a key lookup when known; not
+        kept in memory, since a member who blocks the bot is forgotten and may come back)."""
+        if self.core.private_chats is not None:
+            self.core.private_chats.open(platform, member_id, at)
 
     async def _on_added(self, event: BotAdded) -> None:
         group, created = groups.register(self.core, event.chat, event.title, forum=event.forum)

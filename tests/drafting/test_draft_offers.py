@@ -12,13 +12,13 @@ import sqlalchemy
 
 from bot.config import Settings
 from bot.drafting.review import Review
-from bot.protocol import BotAdded, ButtonEvent, ChatRef, Member
+from bot.protocol import BotAdded, ButtonEvent, ChatRef, Member, MessageEvent
 from storage.articles import ArticleStore
 from storage.db import make_engine
 from storage.drafts import DraftStore, NewDraft
 from tests.cli.conftest import Atou, atou, db_url  # noqa: F401
 from tests.engine.conftest import ADMIN, World, build_world, make_article
-from tests.engine.fakes import MemoryStore, PrivatePlatform, utc
+from tests.engine.fakes import MemoryPrivateChats, MemoryStore, PrivatePlatform, utc
 
 BOB = Member("bob", "Bob")
 OFFER = "A new draft is waiting for review"
@@ -90,12 +90,22 @@ async def test_a_draft_from_the_command_line_is_offered_once_and_approved_from_t
 
 
 def _private_bot(database: sqlalchemy.Engine, opened: tuple[str, ...]) -> tuple[World, PrivatePlatform]:
-    """A bot on a platform where it may write privately to the members in `opened` (as on Telegram)."""
+    """A bot on a platform where it may write privately to the members in `opened` (as on Telegram),
+    who have not said anything to it there yet."""
     world = _bot(database)
+    world.core.private_chats = MemoryPrivateChats()
     platform = PrivatePlatform(admins=("admin", "carol"), opened=opened)
     world.engine.register_platform(platform)
     world.platform = platform
     return world, platform
+
+
+async def _says_hello_privately(world: World, member: Member) -> None:
+    """The member writes to the bot in their private chat with it (Telegram's Start, say)."""
+    private = ChatRef("fake", member.id)
+    await world.send(
+        MessageEvent(chat=private, at=world.clock.now(), author=member, message_id=world.next_id(), text="hello", private=True)
+    )
 
 
 async def _with_a_draft(world: World, database: sqlalchemy.Engine) -> None:
@@ -109,7 +119,11 @@ async def test_admins_who_opened_a_private_chat_get_the_draft_there(
     atou: Atou, database: sqlalchemy.Engine  # noqa: F811
 ) -> None:
     assert atou("db", "upgrade").exit_code == 0
-    world, platform = _private_bot(database, opened=("admin", "bob"))  # bob is no admin; carol never opened one
+    # Bob is no admin; Carol is, and opened a chat with the bot, but never wrote there: the bot does
+    # not know of it, so it does not try.
+    world, platform = _private_bot(database, opened=("admin", "bob", "carol"))
+    await _says_hello_privately(world, ADMIN)
+    await _says_hello_privately(world, BOB)
     await _with_a_draft(world, database)
     assert _offers(world) == []  # no notice in the group: an admin was reached
     [(to, offer)] = platform.privately
@@ -135,7 +149,11 @@ async def test_the_group_hears_of_the_draft_when_no_admin_can_be_written_to(
 ) -> None:
     assert atou("db", "upgrade").exit_code == 0
     world, platform = _private_bot(database, opened=("bob",))
+    await _says_hello_privately(world, BOB)
+    await _says_hello_privately(world, Member("carol", "Carol"))  # recorded, but she blocked the bot since
     await _with_a_draft(world, database)
+    assert world.core.private_chats is not None
+    assert world.core.private_chats.opened("fake", ["bob", "carol"]) == {"bob"}  # Carol is forgotten
     assert platform.privately == []
     assert len(_offers(world)) == 1
 
@@ -143,6 +161,7 @@ async def test_the_group_hears_of_the_draft_when_no_admin_can_be_written_to(
 async def test_a_draft_given_new_text_is_offered_again(atou: Atou, database: sqlalchemy.Engine) -> None:  # noqa: F811
     assert atou("db", "upgrade").exit_code == 0
     world, platform = _private_bot(database, opened=("admin",))
+    await _says_hello_privately(world, ADMIN)
     await _with_a_draft(world, database)
     assert len(platform.privately) == 1
     # An editor supplies the brief (`atou import --replace`), as a redraft gives it new text too.

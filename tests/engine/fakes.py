@@ -549,6 +549,22 @@ class RecordingPlatform:
         return [s.doc.plain for s in self.sent]
 
 
+class MemoryPrivateChats:
+    """`PrivateChatBook` in memory."""
+
+    def __init__(self) -> None:
+        self.members: set[tuple[str, str]] = set()
+
+    def open(self, platform: str, member_id: str, at: datetime) -> None:
+        self.members.add((platform, member_id))
+
+    def close(self, platform: str, member_id: str) -> None:
+        self.members.discard((platform, member_id))
+
+    def opened(self, platform: str, member_ids: Sequence[str]) -> set[str]:
+        return {m for m in member_ids if (platform, m) in self.members}
+
+
 class PrivatePlatform(RecordingPlatform):
     """A platform where the bot may write privately to the members who opened a chat with it
     (`PrivateChats`, as on Telegram); what it sent privately is kept per member id."""

@@ -44,18 +44,22 @@ async def test_a_new_draft_reaches_the_admins_private_chats_once_and_is_approved
     await eventually(lambda: fake.sent(group))  # the greeting
     ada_chat, bo_chat = fake.add_private(ada), fake.add_private(bo)  # Cy never opened a chat with the bot
     dee_chat = fake.add_private(dee, started=False)  # Dee opened it but never pressed Start
+    for chat, who in ((ada_chat, ada), (bo_chat, bo)):
+        fake.post(chat, who, "/start")  # the bot answers with its help, and now knows it may write there
+    await eventually(lambda: fake.sent(ada_chat) and fake.sent(bo_chat))
+    greeted = len(fake.sent(ada_chat))
     draft = await asyncio.to_thread(_draft, world, tmp_path)
 
     await world.engine.sweep()
-    [offer] = await eventually(lambda: fake.sent(ada_chat))
+    [offer] = (await eventually(lambda: fake.sent(ada_chat)[greeted:]))
     assert draft["id"] in offer["text"] and draft["title"] in offer["text"] and "tea.html" in offer["text"]
     approve, reject, redraft = _buttons(offer)
     assert [approve["callback_data"].split("|")[-1], reject["callback_data"].split("|")[-1]] == ["approve", "reject"]
-    assert fake.sent(bo_chat) == [] and cy.id not in fake.chats  # Bo is no admin; Cy has no private chat
-    assert fake.sent(dee_chat) == []
+    assert len(fake.sent(bo_chat)) == 1 and cy.id not in fake.chats  # Bo is no admin; Cy has no private chat
+    assert fake.sent(dee_chat) == [] and not [c for c in fake.calls_to("sendMessage") if str(c.params.get("chat_id")) == str(dee.id)]
     assert len(fake.sent(group)) == 1  # an admin was reached: no notice in the group
     await world.engine.sweep()
-    assert len(fake.sent(ada_chat)) == 1  # offered once
+    assert len(fake.sent(ada_chat)) == greeted + 1  # offered once
 
     fake.press(ada_chat, offer["message_id"], ada, approve["callback_data"])
     queue = await eventually(lambda: (q := ArticleStore(world.db).queue_ids())[-1:] == [draft["id"]] and q)
