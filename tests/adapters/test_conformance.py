@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.protocol import ChatGone, PlatformError, ThreadGone
+from bot.protocol import ChatGone, PlatformError, PrivateChats, ThreadGone
 from bot.render.document import Document, Para, Span, text_document
 from tests.adapters.conftest import Harness
 
@@ -79,3 +79,11 @@ async def test_a_refusal_is_a_neutral_error(harness: Harness) -> None:
     with pytest.raises(ChatGone) as refused:
         await harness.platform.send(gone, text_document("the brief"))
     assert isinstance(refused.value, PlatformError)
+
+
+async def test_a_platform_that_writes_privately_lists_the_admins_who_are_people(harness: Harness) -> None:
+    if not isinstance(harness.platform, PrivateChats):
+        return  # what is meant for admins only is told in the group (a notice with a button) instead
+    listed = {m.id for m in await harness.platform.chat_admins(harness.chat)}
+    assert harness.admin.id in listed and harness.member.id not in listed
+    assert not any(m.is_bot for m in await harness.platform.chat_admins(harness.chat))
