@@ -66,6 +66,9 @@ class Event:
     at: datetime
     respond: Responder = field(default=_no_response, compare=False, repr=False)
     private: bool = False
+    # What the adapter needs to answer this event after its live context is gone (`LateAnswers`),
+    # stored with an owed answer. It may hold a secret (a Discord interaction token): never shown.
+    answer_handle: str | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -218,7 +221,8 @@ class Platform(Protocol):
 class LateAnswers(Protocol):
     """A platform that can deliver an answer after its event's live context is gone (an outage
     outlasted it, or the process restarted): as a reply to `reply_to`, in place of it (`replace`),
-    or privately to `author` where the platform can. Without it, the core replies in the chat."""
+    or privately to `author` where the platform can. `handle` is the event's `answer_handle`.
+    Without it, the core replies in the chat."""
 
     async def answer_later(
         self,
@@ -229,6 +233,7 @@ class LateAnswers(Protocol):
         author: Member | None,
         private: bool,
         replace: bool,
+        handle: str | None = None,
     ) -> None: ...
 
 

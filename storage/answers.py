@@ -41,6 +41,7 @@ class AnswerRow(SQLModel, table=True):
     replace: bool = Field(default=False, sa_type=Boolean)
     reply_to: str | None = Field(default=None, sa_type=String(64))
     author: str | None = Field(default=None, sa_type=Text)  # JSON: the member who asked
+    handle: str | None = Field(default=None, sa_type=Text)  # the adapter's, to answer late; may be secret
     document: str | None = Field(default=None, sa_type=Text)  # JSON (bot.render.codec)
     filename: str | None = Field(default=None, sa_type=String(255))
     caption: str | None = Field(default=None, sa_type=Text)
@@ -79,6 +80,7 @@ class SqlAnswerRepository:
             replace=answer.replace,
             reply_to=answer.reply_to,
             author=_member_json(answer.author),
+            handle=answer.handle,
             document=document_to_json(answer.doc) if answer.doc is not None else None,
             filename=answer.file.filename if answer.file is not None else None,
             caption=answer.file.caption if answer.file is not None else None,
@@ -107,6 +109,7 @@ class SqlAnswerRepository:
         )
         if contents:
             answer.author = _member(row.author)
+            answer.handle = row.handle
             answer.doc = document_from_json(row.document) if row.document is not None else None
             if row.filename is not None:
                 answer.file = AnswerFile(row.filename, row.data or b"", row.caption or "")
@@ -121,7 +124,7 @@ class SqlAnswerRepository:
             return []
         rows = self.session.exec(
             select(AnswerRow)
-            .options(defer(AnswerRow.document), defer(AnswerRow.data), defer(AnswerRow.author))  # type: ignore[arg-type]
+            .options(defer(AnswerRow.document), defer(AnswerRow.data), defer(AnswerRow.author), defer(AnswerRow.handle))  # type: ignore[arg-type]
             .where(col(AnswerRow.platform).in_(list(platforms)), col(AnswerRow.status).in_(UNFINISHED))
             .order_by(col(AnswerRow.id))
         )

@@ -19,9 +19,11 @@ from adapters.discord import events
 from adapters.discord.client import AtouClient, AtouShardedClient, grants_admin
 from adapters.discord.errors import RETRY_DELAYS, count_rate_limits, with_retries
 from adapters.discord.format import DiscordFormatter, DiscordMessage
+from adapters.discord.late import InteractionHandle, LateReplies
 from adapters.discord.views import edit_kwargs, persona_mentions, send_kwargs
 from bot.config import Settings
 from bot.protocol import (
+    ChatGone,
     ChatRef,
     EventHandler,
     Member,
@@ -164,6 +166,41 @@ class DiscordAdapter:
 
         thread = await with_retries(create, chat, what="open thread", delays=self._delays)
         return None if thread is None else events.chat_ref(channel.id, thread.id)
+
+    async def answer_later(
+        self,
+        chat: ChatRef,
+        doc: Document,
+        *,
+        reply_to: str | None,
+        author: Member | None,
+        private: bool,
+        replace: bool,
+        handle: str | None = None,
+    ) -> None:
+        """Deliver an answer whose interaction is gone (`LateAnswers`). A private one reaches only the
+        asker: an ephemeral follow-up while the interaction's token lives, else a direct message, else
+        it is dropped with a log line — never posted in the channel. A page replaces its message."""
+        interaction = InteractionHandle.decode(handle)
+        private = private or (interaction is not None and interaction.private)
+        live = interaction if interaction is not None and interaction.alive() else None
+        late = LateReplies(self.bot, self.formatter)
+        if replace and reply_to is not None:
+            if live is not None and await late.edit_followup(live, reply_to, doc):
+                return
+            if not private:
+                try:
+                    await self.edit(chat, reply_to, doc)
+                    return
+                except (ChatGone, PlatformUnreachable):
+                    raise
+                except PlatformError as exc:
+                    log.info("could not edit %s in %s (%s); sending the page anew", reply_to, chat.key, exc)
+            reply_to = None
+        if not private:
+            await self.send(chat, doc, reply_to=reply_to)
+        elif live is None or not await late.send_ephemeral(live, doc):
+            await late.send_direct(chat, author, doc)
 
     async def send_file(self, chat: ChatRef, filename: str, data: bytes, caption: str) -> str:
         channel = self._messageable(chat)

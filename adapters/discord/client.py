@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -19,6 +20,7 @@ from adapters.discord.commands import CatalogTranslator, register_commands
 from adapters.discord.errors import RETRY_DELAYS, with_retries
 from adapters.discord.format import DiscordFormatter
 from adapters.discord.interactions import ACK_SECONDS, InteractionReply
+from adapters.discord.late import InteractionHandle
 from adapters.discord.views import ActionButton
 from bot.observability import metrics
 from bot.protocol import (
@@ -257,7 +259,10 @@ class AtouClient(discord.Client):
         reply = self._reply(interaction, private=private)
         if interaction.type is discord.InteractionType.component:
             await reply.acknowledge()
-        event = make_event(reply)
+        # Stored with an owed answer, so it can still reach the asker (ephemerally) after an outage.
+        event = dataclasses.replace(
+            make_event(reply), answer_handle=InteractionHandle.of(interaction, private=private)
+        )
         key = (event.chat.chat_id, event.author.id)
         self.interaction_permissions[key] = interaction.permissions
         watchdog = asyncio.create_task(self._acknowledge_late(reply))

@@ -16,7 +16,7 @@ import discord
 
 from adapters.discord.events import PLATFORM
 from bot.observability import metrics
-from bot.protocol import ChatGone, ChatRef, PlatformError, ThreadGone
+from bot.protocol import ChatGone, ChatRef, PlatformError, PlatformUnreachable, ThreadGone
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +65,8 @@ def neutral_error(exc: discord.HTTPException, chat: ChatRef) -> PlatformError:
     missing access or permissions means the group is gone until an admin fixes it.
     """
     reason = describe(exc)
+    if exc.status >= 500:  # Discord's own failure, outlasting the retries: worth trying again later
+        return PlatformUnreachable(reason)
     lost = isinstance(exc, discord.Forbidden) or exc.code == UNKNOWN_CHANNEL
     if chat.thread_id is not None and (lost or exc.code == THREAD_ARCHIVED):
         return ThreadGone(reason)

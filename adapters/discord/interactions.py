@@ -10,6 +10,9 @@ whether its answer is ephemeral before the core has said anything. So:
   visibility the core asked for. When the core is slower, the command is deferred as an
   ephemeral "thinking…"; a private answer completes it, a public answer goes to the channel
   and the placeholder is removed.
+
+A private answer that could not be sent is owed (`bot.services.answers`): its placeholder stays, and
+the late answer (`adapters.discord.late`) completes it.
 """
 
 from __future__ import annotations
@@ -49,6 +52,8 @@ class InteractionReply:
         self._delays = retry_delays
         self._lock = asyncio.Lock()
         self._placeholder = False  # an ephemeral "thinking…" original waits to be completed or removed
+        # A private answer failed and is owed: the placeholder stays for its late follow-up to complete.
+        self._owes_private = False
 
     @property
     def _is_component(self) -> bool:
@@ -73,17 +78,21 @@ class InteractionReply:
         messages = list(self._formatter.format(doc))
         private = private or self._always_private
         async with self._lock:
-            for index, message in enumerate(messages):
-                first = index == 0
-                await self._retrying(
-                    partial(self._deliver, message, private=private, replace=replace and first)
-                )
+            try:
+                for index, message in enumerate(messages):
+                    first = index == 0
+                    await self._retrying(
+                        partial(self._deliver, message, private=private, replace=replace and first)
+                    )
+            except Exception:
+                self._owes_private = self._owes_private or private
+                raise
 
     async def finish(self) -> None:
         """After the core is done: make sure Discord saw an acknowledgement and no placeholder is left."""
         async with self._lock:
             await self._acknowledge()
-            if self._placeholder:
+            if self._placeholder and not self._owes_private:
                 await self._retrying(self._interaction.delete_original_response)
                 self._placeholder = False
 

@@ -419,6 +419,7 @@ class TelegramAdapter:
         author: Member | None,
         private: bool,
         replace: bool,
+        handle: str | None = None,
     ) -> None:
         """Deliver an answer whose update is gone (`LateAnswers`): a page in place of the message that
         carried its button, else as a message or command is answered (`ChatReply`)."""

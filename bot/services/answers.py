@@ -105,6 +105,7 @@ class Answers:
             replace=replace,
             reply_to=message_id,
             author=author,
+            handle=event.answer_handle,
         )
 
     async def _owe(self, answer: Answer, send: Callable[[], Awaitable[object]]) -> None:
@@ -222,6 +223,7 @@ class Answers:
                 author=answer.author,
                 private=answer.private,
                 replace=answer.replace,
+                handle=answer.handle,
             )
             return
         if answer.replace and answer.reply_to is not None:

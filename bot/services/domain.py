@@ -273,6 +273,7 @@ class Answer(Leased):
     delays it instead of losing it. `reply_to` is the message the event came from: an answer
     replies to it, or replaces it (`replace`, a button that pages in place). `private`: only the
     asker should see it, where the platform can do that. `author`: who asked (for a private answer).
+    `handle`: what the adapter needs to answer the event late (`Event.answer_handle`); may be secret.
     """
 
     retry_first: ClassVar[timedelta] = timedelta(seconds=2)
@@ -289,6 +290,7 @@ class Answer(Leased):
     replace: bool = False
     reply_to: str | None = None
     author: Member | None = None
+    handle: str | None = field(default=None, repr=False)
     status: PostingStatus = PostingStatus.SENDING
     attempts: int = 0
     error: str | None = None

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
+
+import simcord
 
 from bot.config import Settings
 from bot.protocol import ButtonEvent, CommandEvent, InboundEvent, Member
@@ -46,3 +49,14 @@ def make_settings(**overrides: Any) -> Settings:
 def as_member(actor: Any) -> Member:
     """The neutral member for a simcord user or member handle."""
     return Member(id=str(actor.id), display_name=actor.name)
+
+
+class SimulatedClock:
+    """The engine reads the same (virtual) time as the simulated Discord."""
+
+    def __init__(self) -> None:
+        self.env: simcord.Env | None = None
+
+    def now(self) -> datetime:
+        assert self.env is not None
+        return self.env.now()

@@ -8,7 +8,6 @@ archive holds the discussion and `/export` sends it.
 from __future__ import annotations
 
 import json
-from datetime import datetime
 
 import discord
 import pytest
@@ -22,19 +21,8 @@ from bot.config import Settings
 from bot.model import Article
 from bot.services.engine import Engine
 from storage.discussions import load_archive
-from tests.discord.support import make_settings
+from tests.discord.support import SimulatedClock, make_settings
 from tests.web.anchored import assert_beside
-
-
-class SimulatedClock:
-    """The engine reads the same (virtual) time as the simulated Discord."""
-
-    def __init__(self) -> None:
-        self.env: simcord.Env | None = None
-
-    def now(self) -> datetime:
-        assert self.env is not None
-        return self.env.now()
 
 
 @pytest.fixture

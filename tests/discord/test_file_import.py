@@ -16,8 +16,7 @@ from bot.bootstrap import build_engine
 from bot.config import Settings
 from bot.services.engine import Engine
 from storage.articles import ArticleStore
-from tests.discord.support import make_settings
-from tests.discord.test_end_to_end import SimulatedClock
+from tests.discord.support import SimulatedClock, make_settings
 
 DEMO = Path(__file__).resolve().parents[2] / "bot" / "demo" / "commonplace-books.md"
 

@@ -1,0 +1,26 @@
+"""answers keep what the platform needs to answer late
+
+Revision ID: 0007
+Revises: 0006
+Create Date: 2026-12-03 17:25:00.000000
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0007"
+down_revision: str | Sequence[str] | None = "0006"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("answers", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("handle", sa.Text(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("answers", schema=None) as batch_op:
+        batch_op.drop_column("handle")
