@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 
 from bot.model import Article
-from bot.render.document import Action, ActionKind, Button, Document, Para, ParaKind, Span
+from bot.render.document import Action, ActionKind, Button, Document, Para, ParaKind, Span, encode_action
 from bot.render.i18n import (
     DEFAULT_LANG,
     N_,
@@ -238,6 +238,13 @@ def _review_buttons(lang: str, draft_id: str, group_id: int, number: int | None 
         else tuple(label.format(number=number) for label in (_("Approve {number}"), _("Reject {number}"), _("Redraft {number}")))
     )
     kinds = (catalog.AdminAction.APPROVE_DRAFT, catalog.AdminAction.REJECT_DRAFT, catalog.AdminAction.REDRAFT)
+    longest = Action(ActionKind.ADMIN, draft_id, page=group_id, arg=max(kinds, key=len))
+    # The group rides along where it fits a button's payload (a long draft id and a large group id
+    # may not): without it a press counts only in the group's own chat, where it is known anyway.
+    try:
+        encode_action(longest)
+    except ValueError:  # over the payload's bytes
+        group_id = 0
     return tuple(
         Button(label, Action(ActionKind.ADMIN, draft_id, page=group_id, arg=kind)) for label, kind in zip(labels, kinds, strict=True)
     )

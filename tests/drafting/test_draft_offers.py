@@ -13,6 +13,8 @@ import sqlalchemy
 from bot.config import Settings
 from bot.drafting.review import Review
 from bot.protocol import BotAdded, ButtonEvent, ChatRef, Member, MessageEvent
+from bot.render.document import decode_action, encode_action
+from bot.services import messages
 from storage.articles import ArticleStore
 from storage.db import make_engine
 from storage.drafts import DraftStore, NewDraft
@@ -169,3 +171,14 @@ async def test_a_draft_given_new_text_is_offered_again(atou: Atou, database: sql
     await world.engine.sweep()
     await world.engine.sweep()
     assert [to for to, _doc in platform.privately] == ["admin", "admin"]
+
+
+def test_review_buttons_always_fit_a_button_payload() -> None:
+    """The group rides along in a draft's buttons when it fits; a long id and a large group still encode."""
+    for draft_id, group_id in (("d" * 40, 1234567), ("short", 1234567), ("d" * 40, 7)):
+        doc = messages.draft_offer_private_doc("en", "Readers", draft_id, "A title", "https://example.org", group_id)
+        actions = [b.action for b in doc.buttons[0] if b.action is not None]
+        assert [decode_action(encode_action(a)) for a in actions] == actions
+        assert {a.page for a in actions} <= {0, group_id} and actions[0].article_id == draft_id
+    short = messages.draft_offer_private_doc("en", "", "short", "A title", "notes.html", 1234567)
+    assert {b.action.page for b in short.buttons[0] if b.action is not None} == {1234567}
