@@ -46,6 +46,8 @@ class DiscussionRow(SQLModel, table=True):
     closed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True), index=True)
     recap_sent: bool = Field(default=False, sa_type=Boolean)
     thread_id: str | None = Field(default=None, sa_type=String(64))
+    synthesis: str | None = Field(default=None, sa_type=Text)
+    synthesis_approved: bool = Field(default=False, sa_type=Boolean)
 
 
 class DiscussionMessageRow(SQLModel, table=True):
@@ -107,6 +109,8 @@ def to_discussion(row: DiscussionRow) -> Discussion:
         closed_at=as_utc(row.closed_at) if row.closed_at is not None else None,
         recap_sent=row.recap_sent,
         thread_id=row.thread_id,
+        synthesis=row.synthesis,
+        synthesis_approved=row.synthesis_approved,
     )
 
 
@@ -119,6 +123,8 @@ def new_discussion_row(discussion: Discussion) -> DiscussionRow:
         closed_at=to_db(discussion.closed_at) if discussion.closed_at else None,
         recap_sent=discussion.recap_sent,
         thread_id=discussion.thread_id,
+        synthesis=discussion.synthesis,
+        synthesis_approved=discussion.synthesis_approved,
     )
 
 
@@ -181,6 +187,8 @@ class SqlDiscussionRepository:
         row.closed_at = to_db(discussion.closed_at) if discussion.closed_at else None
         row.recap_sent = discussion.recap_sent
         row.thread_id = discussion.thread_id
+        row.synthesis = discussion.synthesis
+        row.synthesis_approved = discussion.synthesis_approved
         self.session.add(row)
         self.session.flush()
 

@@ -42,6 +42,10 @@ class AdminAction(StrEnum):
     REJECT_DRAFT = "reject"
     REDRAFT = "redraft"
     REVIEW_DRAFTS = "review"  # the button under a new draft's notice: the drafts, privately
+    # A discussion's generated synthesis (the action's article id is the discussion's id).
+    REVIEW_SYNTHESIS = "synth"  # the button under the recap: the synthesis, privately
+    APPROVE_SYNTHESIS = "synth_ok"
+    REJECT_SYNTHESIS = "synth_no"
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,11 +17,11 @@ from bot.scheduling.schedule import (
     parse_date,
     schedule_from_args,
 )
-from bot.services import catalog, catchup, file_import, groups, messages
+from bot.services import catalog, catchup, file_import, groups, messages, outbox
 from bot.services.answers import Answers
 from bot.services.core import Core
 from bot.services.discussions import Discussions
-from bot.services.domain import Discussion, Group, ReplyStat, UserError, author_key
+from bot.services.domain import Discussion, Group, ReplyStat, UserError, author_key, synthesis_slot
 from bot.services.posting import Outcome, Poster, next_post_at
 from bot.services.reading import Reading
 
@@ -30,6 +30,12 @@ log = logging.getLogger(__name__)
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 QUEUE_SHOWN = 10
 
+
+SYNTHESIS_ACTIONS = (
+    catalog.AdminAction.REVIEW_SYNTHESIS,
+    catalog.AdminAction.APPROVE_SYNTHESIS,
+    catalog.AdminAction.REJECT_SYNTHESIS,
+)
 
 class Commands:
     def __init__(
@@ -100,8 +106,10 @@ class Commands:
         if group is None or latest is None or article is None:
             return catchup.no_discussion_doc(lang)
         summary = catchup.catch_up(article, stats, hidden)
-        # Counted from the stored replies, no model text: nothing generated reaches a member unapproved.
-        return catchup.catchup_doc(lang, article, summary, is_open=latest.is_open)
+        doc = catchup.catchup_doc(lang, article, summary, is_open=latest.is_open)
+        # Model text only once an admin approved it: nothing generated reaches a member unapproved.
+        approved = self.discussions.synthesis_paras(latest.id, lang) if latest.synthesis_approved else None
+        return doc if approved is None else Document((*doc.paras, *approved), doc.buttons)
 
     def _latest_replies(
         self, group: Group | None
@@ -381,8 +389,57 @@ class Commands:
             elif event.action.arg in (catalog.AdminAction.APPROVE_DRAFT, catalog.AdminAction.REJECT_DRAFT):
                 approve = event.action.arg == catalog.AdminAction.APPROVE_DRAFT
                 await event.respond(self._review(group, event.action.article_id, approve), private=True)
+            elif event.action.arg in SYNTHESIS_ACTIONS:
+                await self._synthesis_button(event, group, catalog.AdminAction(event.action.arg))
         except (UserError, ScheduleError) as error:
             await event.respond(messages.explain(error, lang), private=True)
+
+    async def _synthesis_button(self, event: ButtonEvent, group: Group, kind: catalog.AdminAction) -> None:
+        """Review, approve (post once, marked as generated) or reject a discussion's held synthesis."""
+        lang = group.lang
+        number = event.action.article_id
+        with self.core.uow() as uow:
+            discussion = uow.discussions.get(int(number)) if number.isdigit() else None
+        if discussion is None or discussion.group_id != group.id or discussion.synthesis is None:
+            await event.respond(messages.synthesis_gone(lang), private=True)
+            return
+        if discussion.synthesis_approved:
+            await event.respond(messages.synthesis_already_posted(lang), private=True)
+            return
+        if kind == catalog.AdminAction.REJECT_SYNTHESIS:
+            with self.core.uow() as uow:
+                stored = uow.discussions.get(discussion.id)
+                if stored is not None:
+                    stored.synthesis = None
+                    uow.discussions.save(stored)
+                uow.commit()
+            await event.respond(messages.synthesis_rejected(lang), private=True)
+            return
+        paras = self.discussions.synthesis_paras(discussion.id, lang)
+        if paras is None:
+            await event.respond(messages.synthesis_gone(lang), private=True)
+            return
+        if kind == catalog.AdminAction.REVIEW_SYNTHESIS:
+            await event.respond(messages.synthesis_review_doc(lang, paras, group.id, discussion.id), private=True)
+            return
+        today = group.schedule.local_date(self.core.clock.now())
+        claim = outbox.claim_once(self.core, group.id, synthesis_slot(discussion.id), today)
+        if claim is None:  # pressed twice, or by two admins at once: posted by the other press
+            await event.respond(messages.synthesis_already_posted(lang), private=True)
+            return
+        try:
+            await self.core.send(group.chat, Document(tuple(paras)))
+        except Exception as exc:
+            outbox.fail(self.core, claim, f"{type(exc).__name__}: {exc}")
+            raise
+        outbox.finish(self.core, claim)
+        with self.core.uow() as uow:
+            stored = uow.discussions.get(discussion.id)
+            if stored is not None:
+                stored.synthesis_approved = True
+                uow.discussions.save(stored)
+            uow.commit()
+        await event.respond(messages.synthesis_posted(lang), private=True)
 
     def _group_of_button(self, event: ButtonEvent) -> Group | None:
         """The group a button pressed outside it was sent for (its id in the action), on the same platform."""

@@ -12,9 +12,10 @@ from bot.model import Article
 from bot.observability import metrics
 from bot.ports import UnitOfWorkFactory
 from bot.protocol import ChatGone, DeleteEvent, EditEvent, MessageEvent
-from bot.services import anchoring, groups, messages, outbox
+from bot.render.document import Document, Para
+from bot.services import anchoring, groups, messages, outbox, synthesis
 from bot.services.core import Core
-from bot.services.domain import Discussion, Located, NewReply, author_key, recap_slot
+from bot.services.domain import Discussion, Located, NewReply, ReplyStat, author_key, recap_slot
 
 log = logging.getLogger(__name__)
 
@@ -238,8 +239,11 @@ class Discussions:
                 "no recap for discussion %d: article %s is gone", discussion.id, discussion.article_id
             )
         else:
-            # The plain recap only: a model's synthesis is never posted before an admin approves it.
+            # The plain recap; a model's synthesis is held for an admin's review, never posted unapproved.
             doc = messages.recap_doc(group.lang, article, stats, hidden)
+            if await self._hold_synthesis(discussion.id, group.lang, article, stats, hidden):
+                button = messages.synthesis_review_button(group.lang, group.id, discussion.id)
+                doc = Document(doc.paras, (*doc.buttons, (button,)))
             try:
                 await self.core.send(group.chat, doc)
             except ChatGone as exc:
@@ -257,6 +261,47 @@ class Discussions:
                 stored.recap_sent = True
                 uow.discussions.save(stored)
             uow.commit()
+
+    async def _hold_synthesis(
+        self, discussion_id: int, lang: str, article: Article, stats: Sequence[ReplyStat], hidden: frozenset[str]
+    ) -> bool:
+        """Draft the model's synthesis and keep it with the discussion for review; False: none."""
+        model = self.core.model
+        if model is None or not stats:
+            return False
+        answer = await synthesis.synthesize(model, lang, article, stats, hidden)
+        if answer is None:
+            return False
+        with self.core.uow() as uow:
+            stored = uow.discussions.get(discussion_id)
+            if stored is None:
+                return False
+            stored.synthesis = answer.model_dump_json()
+            uow.discussions.save(stored)
+            uow.commit()
+        return True
+
+    def synthesis_paras(self, discussion_id: int, lang: str) -> list[Para] | None:
+        """The discussion's held or approved synthesis as paragraphs (marked as generated); None: none.
+
+        Rendered afresh, so a member who opted out since it was drafted is not named."""
+        with self.core.uow() as uow:
+            discussion = uow.discussions.get(discussion_id)
+            if discussion is None or discussion.synthesis is None:
+                return None
+            group = uow.groups.get(discussion.group_id)
+            stats = uow.discussions.reply_stats(discussion_id)
+            hidden = uow.discussions.opted_out()
+        article = self.core.articles.get(discussion.article_id)
+        if group is None or article is None:
+            return None
+        answer = synthesis.Synthesis.model_validate_json(discussion.synthesis)
+        archive = self.core.archive_link(group.key, article.id)
+
+        def link(reply: ReplyStat) -> str | None:
+            return None if archive is None else f"{archive}#reply-{reply.id}"
+
+        return synthesis.synthesis_paras(lang, article, answer, stats, hidden, link)
 
     # Members' data -----------------------------------------------------------------------------
 

@@ -98,6 +98,11 @@ NO_THREAD = ""
 LONG_AGO = datetime.min.replace(tzinfo=UTC)
 
 
+def synthesis_slot(discussion_id: int) -> str:
+    """The posting slot of a discussion's approved synthesis: claimed like a post, so it goes out once."""
+    return f"synthesis:{discussion_id}"
+
+
 def recap_slot(discussion_id: int) -> str:
     """The posting slot of a discussion's recap: claimed like a post, so it goes out once."""
     return f"recap:{discussion_id}"
@@ -217,6 +222,9 @@ class Discussion:
     closed_at: datetime | None = None
     recap_sent: bool = False
     thread_id: str | None = None
+    # The model's synthesis (JSON), held until an admin approves (then posted) or rejects (dropped) it.
+    synthesis: str | None = None
+    synthesis_approved: bool = False
 
     @property
     def is_open(self) -> bool:

@@ -501,3 +501,45 @@ def imported_doc(lang: str, article: Article, position: int, *, replaced: bool) 
 
 def registered_doc(lang: str) -> Document:
     return _say(lang, N_("This chat is now set up for daily posts; /schedule sets when."))
+
+
+# A discussion's generated synthesis, held for an admin's review --------------------------------
+
+
+def synthesis_review_button(lang: str, group_id: int, discussion_id: int) -> Button:
+    """The admin-only button under a recap whose synthesis waits for review (checked on the press)."""
+    label = tr(lang)(N_("Review the generated synthesis"))
+    return Button(label, synthesis_action(catalog.AdminAction.REVIEW_SYNTHESIS, group_id, discussion_id))
+
+
+def synthesis_action(kind: catalog.AdminAction, group_id: int, discussion_id: int) -> Action:
+    # The group's id rides along so a press in a private chat still knows its group.
+    return Action(ActionKind.ADMIN, str(discussion_id), page=group_id, arg=kind)
+
+
+def synthesis_review_doc(lang: str, synthesis: Sequence[Para], group_id: int, discussion_id: int) -> Document:
+    """The synthesis, shown privately to an admin, with Approve / Reject."""
+    _ = tr(lang)
+    note = Para((Span(_("Only you see this. Approve posts it in the group, marked as generated."), italic=True),))
+    kinds = (catalog.AdminAction.APPROVE_SYNTHESIS, catalog.AdminAction.REJECT_SYNTHESIS)
+    labels = (_("Approve and post"), _("Reject"))
+    row = tuple(
+        Button(label, synthesis_action(kind, group_id, discussion_id)) for label, kind in zip(labels, kinds, strict=True)
+    )
+    return Document((*synthesis, note), buttons=(row,))
+
+
+def synthesis_gone(lang: str) -> Document:
+    return _say(lang, N_("There is no generated synthesis to review for this discussion."))
+
+
+def synthesis_posted(lang: str) -> Document:
+    return _say(lang, N_("The generated synthesis is posted in the group."))
+
+
+def synthesis_already_posted(lang: str) -> Document:
+    return _say(lang, N_("The generated synthesis was already approved and posted."))
+
+
+def synthesis_rejected(lang: str) -> Document:
+    return _say(lang, N_("The generated synthesis is discarded; nothing was posted."))

@@ -2,9 +2,9 @@
 (who said what, with a link to their reply), what members agreed on, and what stays open.
 
 Optional and fallible by design: with no model configured there is none, and a model that fails,
-times out or answers nonsense gives none. It is never posted on its own: the recap and /catchup
-stay plain, and a synthesis is for an admin to review privately before anything reaches the group
-(nothing generated is posted before an editor approves it). What is sent to the
+times out or answers nonsense gives none. It is never posted on its own: it is held with the
+discussion, an admin reviews it privately from a button on the plain recap, and only an approved
+synthesis is posted in the group and shown in /catchup. What is sent to the
 model leaves out every member who opted out of exports; the replies go as data, never as
 instructions. The text shown says that a model wrote it.
 """

@@ -8,6 +8,7 @@ archive holds the discussion and `/export` sends it.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import discord
 import pytest
@@ -185,7 +186,7 @@ async def test_replies_anchored_to_paragraphs_reach_the_page_exports_and_catchup
 
 
 @pytest.mark.parametrize("settings", ["model"], indirect=True)
-async def test_nothing_the_model_would_write_reaches_the_channel_or_a_member_unapproved(
+async def test_the_models_synthesis_reaches_the_channel_only_once_an_admin_approves_it(
     simcord_env, world, adapter, engine, article: Article, database, fake_chat
 ) -> None:
     guild, channel, admin, mei, rui = world
@@ -209,12 +210,29 @@ async def test_nothing_the_model_would_write_reaches_the_channel_or_a_member_una
             ],
         },
     )
+    generated = "以下综述由模型生成"
+
+    def in_channel() -> list[Any]:
+        return [m for m in channel.history() if m.author.bot and generated in m.content]
+
     before = {m.id for m in channel.history()}
     await admin.slash(channel, "close")
     recap = [m for m in channel.history() if m.id not in before and m.author.bot]
     text = "\n".join(m.content for m in recap)
-    assert "讨论已结束" in text and "以下综述由模型生成" not in text and "关键在第三段。" not in text
+    assert "讨论已结束" in text and generated not in text and "关键在第三段。" not in text
     catchup = await rui.slash(thread, "catchup")
     assert catchup.ephemeral and catchup.response is not None
-    assert "以下综述由模型生成" not in catchup.response.content and "两种看法" not in catchup.response.content
-    assert not any("discussion_synthesis" in str(r) for r in fake_chat.requests())
+    assert generated not in catchup.response.content and "两种看法" not in catchup.response.content
+    [carrier] = [m for m in recap if m.components]
+    refused = await mei.click(carrier, label="审阅模型生成的综述")
+    [refusal] = refused.followups
+    assert refusal.ephemeral and refusal.content == "只有本群管理员可以使用这个按钮；没有做任何更改。"
+    shown = await admin.click(carrier, label="审阅模型生成的综述")
+    [review] = shown.followups
+    assert review.ephemeral and generated in review.content and "关键在第三段。" in review.content
+    assert in_channel() == []
+    await admin.click(review, label="批准并发布")
+    again = await admin.click(review, label="批准并发布")  # a second press posts nothing more
+    assert again.followups[0].ephemeral and again.followups[0].content == "生成的综述已被批准并发布过。"
+    [posted] = in_channel()
+    assert "关键在第三段。" in posted.content and len(posted.content) <= 2000

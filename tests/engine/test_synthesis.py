@@ -1,7 +1,8 @@
 """The optional synthesis of a discussion, by the model (the strict Chat Completions fake in its own
 process). Nothing a model wrote is posted before an admin approves it: the recap and /catchup stay
-plain with a model configured. The synthesis itself says it is generated, leaves out opted-out
-members, fits every platform's limits, and is nothing when the model fails."""
+plain; the recap carries a button with which an admin reviews the held synthesis privately and
+approves it (posted once, said to be generated) or rejects it. It leaves out opted-out members, fits
+every platform's limits, and a model that fails leaves the plain recap with no button."""
 
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ from adapters.discord.format import DiscordFormatter
 from adapters.telegram.format import TelegramFormatter
 from bot.llm import ModelClient, ModelConfig
 from bot.protocol import Member
-from bot.render.document import Document
+from bot.render.document import Action, Document
 from bot.services import synthesis
+from bot.services.catalog import AdminAction
 from bot.services.core import EngineConfig
 from tests.engine.conftest import World, build_world, make_article
 from tests.engine.fakes import utc
@@ -89,8 +91,21 @@ def model_requests(fake_chat: FakeChatProcess) -> list[dict[str, Any]]:
     return [r for r in fake_chat.requests() if r["response_format"]["json_schema"]["name"] == NAME]
 
 
+REVIEW = "Review the generated synthesis"
+
+
+def action(doc: Document, label: str) -> Action:
+    found = next(b.action for row in doc.buttons for b in row if b.label == label)
+    assert found is not None
+    return found
+
+
+def generated_in_group(w: World) -> list[Document]:
+    return [s.doc for s in w.platform.sent if HEADING in s.doc.plain]
+
+
 async def drafted(w: World) -> tuple[Document | None, str]:
-    """The synthesis of the group's latest discussion as an admin would review it, and what the model got."""
+    """The synthesis of the group's latest discussion as rendered for review, and what the model got."""
     group = w.group()
     with w.store() as uow:
         latest = uow.discussions.latest_for_group(group.id)
@@ -110,26 +125,70 @@ async def drafted(w: World) -> tuple[Document | None, str]:
     return Document(tuple(paras)), sent
 
 
-async def test_nothing_generated_reaches_the_group_or_a_member_unapproved(
+async def test_the_synthesis_is_posted_only_once_an_admin_approves_it(
     world: World, fake_chat: FakeChatProcess
 ) -> None:
     await discuss(world)
     fake_chat.script(NAME, answer())
     await world.command("/close")
-    text = recap(world).plain
-    assert HEADING not in text and "Two readings" not in text
-    assert "3 replies from 3 participants." in text and "Participants: Bob, Cy" in text
-    late = await world.command("/catchup", author=Member("late", "Late"))
-    assert "Paragraphs most discussed" in late and HEADING not in late and "Headings come first" not in late
-    assert not any(HEADING in s.doc.plain for s in world.platform.sent)
-    assert model_requests(fake_chat) == []  # nothing is drafted that nobody can approve yet
+    held = recap(world)
+    assert HEADING not in held.plain and "Two readings" not in held.plain
+    assert "3 replies from 3 participants." in held.plain and "Participants: Bob, Cy" in held.plain
+    review = action(held, REVIEW)
+    late = Member("late", "Late")
+    text = await world.command("/catchup", author=late)
+    assert "Paragraphs most discussed" in text and HEADING not in text and "Headings come first" not in text
+    # A member's press is refused, privately, and shows nothing generated.
+    await world.press(review, author=BOB)
+    doc, private, _ = world.responses.items[-1]
+    assert private and doc.plain == "Only admins of this group can press this button; nothing was changed."
+    # The admin reviews it privately: marked as generated, with Approve / Reject; still nothing posted.
+    await world.press(review)
+    shown, private, _ = world.responses.items[-1]
+    assert private and shown.plain.startswith(HEADING) and "Bob (¶2): Headings come first." in shown.plain
+    assert generated_in_group(world) == []
+    approve = action(shown, "Approve and post")
+    await world.press(approve, author=CY)  # a member cannot approve either
+    assert world.responses.last.startswith("Only admins") and generated_in_group(world) == []
+    await world.press(approve)
+    await world.press(approve)  # a double press posts it once
+    [posted_doc] = generated_in_group(world)
+    assert "Bob (¶2): Headings come first." in posted_doc.plain and "Dee" not in posted_doc.plain
+    assert world.responses.texts()[-2:] == [
+        "The generated synthesis is posted in the group.",
+        "The generated synthesis was already approved and posted.",
+    ]
+    # Members' /catchup now carries the approved synthesis, after the counts.
+    text = await world.command("/catchup", author=late)
+    assert HEADING in text and text.index("Paragraphs most discussed") < text.index(HEADING)
+    assert len(model_requests(fake_chat)) == 1
+
+
+async def test_a_rejected_synthesis_is_never_posted(world: World, fake_chat: FakeChatProcess) -> None:
+    await discuss(world)
+    fake_chat.script(NAME, answer())
+    await world.command("/close")
+    held = recap(world)
+    group_id = action(held, REVIEW).page
+    discussion_id = action(held, REVIEW).article_id
+    await world.press(
+        Action(action(held, REVIEW).kind, discussion_id, page=group_id, arg=AdminAction.REJECT_SYNTHESIS)
+    )
+    assert world.responses.last == "The generated synthesis is discarded; nothing was posted."
+    await world.press(
+        Action(action(held, REVIEW).kind, discussion_id, page=group_id, arg=AdminAction.APPROVE_SYNTHESIS)
+    )
+    assert world.responses.last == "There is no generated synthesis to review for this discussion."
+    await world.press(action(held, REVIEW))
+    assert world.responses.last == "There is no generated synthesis to review for this discussion."
+    assert generated_in_group(world) == []
+    assert HEADING not in await world.command("/catchup", author=Member("late", "Late"))
 
 
 async def test_the_synthesis_says_it_is_generated_and_leaves_out_opted_out_members(
     world: World, fake_chat: FakeChatProcess
 ) -> None:
     await discuss(world)
-    await world.command("/close")
     fake_chat.script(NAME, answer())
     doc, sent = await drafted(world)
     assert doc is not None
@@ -173,7 +232,7 @@ async def test_a_long_synthesis_is_cut_to_fit_every_platform(
 
 
 @pytest.mark.parametrize("fault", ["server_error", "invalid_json", "unauthorized", "context_overflow"])
-async def test_a_failing_model_gives_no_synthesis_and_the_plain_recap(
+async def test_a_failing_model_leaves_the_plain_recap_and_nothing_to_review(
     world: World,
     fake_chat: FakeChatProcess,
     fault: str,
@@ -181,8 +240,6 @@ async def test_a_failing_model_gives_no_synthesis_and_the_plain_recap(
     await discuss(world)
     fake_chat.fault(fault, count=5)
     await world.command("/close")
-    text = recap(world).plain
-    assert HEADING not in text
-    assert "3 replies from 3 participants." in text and "Participants: Bob, Cy" in text
-    doc, _ = await drafted(world)
-    assert doc is None
+    doc = recap(world)
+    assert HEADING not in doc.plain and not any(b.label == REVIEW for row in doc.buttons for b in row)
+    assert "3 replies from 3 participants." in doc.plain and "Participants: Bob, Cy" in doc.plain

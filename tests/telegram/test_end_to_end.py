@@ -466,8 +466,9 @@ SYNTHESIS = "discussion_synthesis"
 GENERATED = "以下综述由模型生成，请对照原回复阅读。"
 
 
-async def _discussed_and_closed(world: World) -> list[dict[str, Any]]:
-    """Ann and Bo reply to the first prompt, an admin closes the discussion: the recap's messages."""
+async def _discussed_and_closed(world: World) -> tuple[Any, Any, Any, list[dict[str, Any]]]:
+    """Ann and Bo reply to the first prompt, Ada (an admin) closes the discussion: the group, Ada,
+    Ann and the recap's messages."""
     fake = world.fake
     ada, ann, bo = fake.add_user("Ada"), fake.add_user("Ann"), fake.add_user("Bo")
     group = fake.add_group("Readers", admins=[ada], members=[ann, bo])
@@ -482,11 +483,18 @@ async def _discussed_and_closed(world: World) -> list[dict[str, Any]]:
     fake.post(group, ada, "/close")
     await eventually(lambda: any("讨论已结束" in m.get("text", "") for m in fake.sent(group)[before:]))
     await asyncio.sleep(0.2)  # a recap in several messages: let the last ones arrive
-    return fake.sent(group)[before:]
+    return group, ada, ann, fake.sent(group)[before:]
+
+
+REVIEW_SYNTHESIS = "审阅模型生成的综述"
+
+
+def _generated(fake: Any, group: Any) -> list[dict[str, Any]]:
+    return [m for m in fake.sent(group) if GENERATED in m.get("text", "")]
 
 
 @pytest.mark.parametrize("world", ["model"], indirect=True)
-async def test_nothing_the_model_would_write_reaches_the_group_unapproved(
+async def test_the_models_synthesis_reaches_the_group_only_once_an_admin_approves_it(
     world: World, fake_chat: FakeChatProcess
 ) -> None:
     fake_chat.script(
@@ -496,18 +504,38 @@ async def test_nothing_the_model_would_write_reaches_the_group_unapproved(
             "prompts": [
                 {
                     "prompt": 1,
-                    "positions": [{"member": "Ann", "reply_id": 1, "view": "价格先动。"}],
+                    "positions": [
+                        {"member": "Ann", "reply_id": 1, "view": "价格先动。"},
+                        {"member": "Bo", "reply_id": 2, "view": "工资先动。"},
+                    ],
                     "agreements": ["都看重时间顺序。"],
                     "open_questions": ["谁来验证？"],
                 }
             ],
         },
     )
-    recap = await _discussed_and_closed(world)
+    fake = world.fake
+    group, ada, ann, recap = await _discussed_and_closed(world)
     text = "\n".join(m["text"] for m in recap)
-    assert "讨论已结束" in text and "Ann" in text and "Bo" in text
-    assert GENERATED not in text and "两种看法" not in text and "价格先动。" not in text
-    assert not any(SYNTHESIS in str(r) for r in fake_chat.requests())
+    assert "讨论已结束" in text and GENERATED not in text and "价格先动" not in text
+    [carrier] = [m for m in recap if any(b.get("text") == REVIEW_SYNTHESIS for b in _buttons(m))]
+    review = next(b["callback_data"] for b in _buttons(carrier) if b["text"] == REVIEW_SYNTHESIS)
+    # A member's press is refused in a pop-up only they see.
+    fake.press(group, carrier["message_id"], ann, review)
+    await eventually(lambda: any("只有本群管理员" in (a["text"] or "") for a in fake.callback_answers))
+    # The admin, who has a private chat with the bot, reviews it there.
+    private = fake.add_private(ada)
+    fake.press(group, carrier["message_id"], ada, review)
+    shown = (await eventually(lambda: fake.sent(private)))[0]
+    assert GENERATED in shown["text"] and "Ann (¶2)：价格先动。" in shown["text"]
+    assert _generated(fake, group) == []
+    approve = next(b["callback_data"] for b in _buttons(shown) if b["text"] == "批准并发布")
+    fake.press(private, shown["message_id"], ada, approve)
+    await eventually(lambda: _generated(fake, group))
+    fake.press(private, shown["message_id"], ada, approve)  # a second press posts nothing more
+    await eventually(lambda: any("已被批准并发布过" in m["text"] for m in fake.sent(private)))
+    [posted] = _generated(fake, group)
+    assert "Ann (¶2)：价格先动。" in posted["text"] and "Bo：工资先动。" in posted["text"]
 
 
 @pytest.mark.parametrize("world", ["model"], indirect=True)
@@ -515,6 +543,7 @@ async def test_a_failing_model_leaves_the_plain_recap_on_telegram(
     world: World, fake_chat: FakeChatProcess
 ) -> None:
     fake_chat.fault("server_error", count=5)
-    recap = await _discussed_and_closed(world)
+    _, _, _, recap = await _discussed_and_closed(world)
     text = "\n".join(m["text"] for m in recap)
     assert GENERATED not in text and "讨论已结束" in text and "Ann" in text and "Bo" in text
+    assert not any(b.get("text") == REVIEW_SYNTHESIS for m in recap for b in _buttons(m))
