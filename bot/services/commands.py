@@ -407,12 +407,7 @@ class Commands:
             await event.respond(messages.synthesis_already_posted(lang), private=True)
             return
         if kind == catalog.AdminAction.REJECT_SYNTHESIS:
-            with self.core.uow() as uow:
-                stored = uow.discussions.get(discussion.id)
-                if stored is not None:
-                    stored.synthesis = None
-                    uow.discussions.save(stored)
-                uow.commit()
+            self.discussions.set_synthesis(discussion.id, None)
             await event.respond(messages.synthesis_rejected(lang), private=True)
             return
         paras = self.discussions.synthesis_paras(discussion.id, lang)
@@ -433,12 +428,7 @@ class Commands:
             outbox.fail(self.core, claim, f"{type(exc).__name__}: {exc}")
             raise
         outbox.finish(self.core, claim)
-        with self.core.uow() as uow:
-            stored = uow.discussions.get(discussion.id)
-            if stored is not None:
-                stored.synthesis_approved = True
-                uow.discussions.save(stored)
-            uow.commit()
+        self.discussions.set_synthesis(discussion.id, discussion.synthesis, approved=True)
         await event.respond(messages.synthesis_posted(lang), private=True)
 
     def _group_of_button(self, event: ButtonEvent) -> Group | None:

@@ -272,14 +272,18 @@ class Discussions:
         answer = await synthesis.synthesize(model, lang, article, stats, hidden)
         if answer is None:
             return False
+        self.set_synthesis(discussion_id, answer.model_dump_json())
+        return True
+
+    def set_synthesis(self, discussion_id: int, text: str | None, *, approved: bool = False) -> None:
+        """Keep the discussion's synthesis (None: rejected, dropped) and whether an admin approved it."""
         with self.core.uow() as uow:
             stored = uow.discussions.get(discussion_id)
-            if stored is None:
-                return False
-            stored.synthesis = answer.model_dump_json()
-            uow.discussions.save(stored)
+            if stored is not None:
+                stored.synthesis = text
+                stored.synthesis_approved = approved
+                uow.discussions.save(stored)
             uow.commit()
-        return True
 
     def synthesis_paras(self, discussion_id: int, lang: str) -> list[Para] | None:
         """The discussion's held or approved synthesis as paragraphs (marked as generated); None: none.
