@@ -44,6 +44,7 @@ class AdminAction(StrEnum):
     REVIEW_DRAFTS = "review"  # the button under a new draft's notice: the drafts, privately
     # A discussion's generated synthesis (the action's article id is the discussion's id).
     REVIEW_SYNTHESIS = "synth"  # the button under the recap: the synthesis, privately
+    DRAFT_SYNTHESIS = "synth_new"  # the button under an admin's /catchup: draft one now, then review it
     APPROVE_SYNTHESIS = "synth_ok"
     REJECT_SYNTHESIS = "synth_no"
 

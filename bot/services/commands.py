@@ -32,6 +32,7 @@ QUEUE_SHOWN = 10
 
 
 SYNTHESIS_ACTIONS = (
+    catalog.AdminAction.DRAFT_SYNTHESIS,
     catalog.AdminAction.REVIEW_SYNTHESIS,
     catalog.AdminAction.APPROVE_SYNTHESIS,
     catalog.AdminAction.REJECT_SYNTHESIS,
@@ -98,9 +99,9 @@ class Commands:
         await event.respond(self.reading.paragraph(group, lang, event.args))
 
     async def _member_catchup(self, event: CommandEvent, group: Group | None, lang: str) -> None:
-        await event.respond(await self._catchup(group, lang), private=True)
+        await event.respond(await self._catchup(event, group, lang), private=True)
 
-    async def _catchup(self, group: Group | None, lang: str) -> Document:
+    async def _catchup(self, event: CommandEvent, group: Group | None, lang: str) -> Document:
         latest, stats, hidden = self._latest_replies(group)
         article = self.core.articles.get(latest.article_id) if latest is not None else None
         if group is None or latest is None or article is None:
@@ -109,7 +110,13 @@ class Commands:
         doc = catchup.catchup_doc(lang, article, summary, is_open=latest.is_open)
         # Model text only once an admin approved it: nothing generated reaches a member unapproved.
         approved = self.discussions.synthesis_paras(latest.id, lang) if latest.synthesis_approved else None
-        return doc if approved is None else Document((*doc.paras, *approved), doc.buttons)
+        if approved is not None:
+            return Document((*doc.paras, *approved), doc.buttons)
+        if self.core.model is not None and stats and await self.is_admin(event):
+            # An admin may have one drafted, to review privately before anything is shared.
+            button = messages.synthesis_draft_button(lang, group.id, latest.id)
+            return Document(doc.paras, (*doc.buttons, (button,)))
+        return doc
 
     def _latest_replies(
         self, group: Group | None
@@ -398,6 +405,8 @@ class Commands:
         """Review, approve (post once, marked as generated) or reject a discussion's held synthesis."""
         lang = group.lang
         number = event.action.article_id
+        if kind == catalog.AdminAction.DRAFT_SYNTHESIS and number.isdigit():
+            await self.discussions.draft_synthesis(int(number), lang)
         with self.core.uow() as uow:
             discussion = uow.discussions.get(int(number)) if number.isdigit() else None
         if discussion is None or discussion.group_id != group.id or discussion.synthesis is None:
@@ -414,7 +423,7 @@ class Commands:
         if paras is None:
             await event.respond(messages.synthesis_gone(lang), private=True)
             return
-        if kind == catalog.AdminAction.REVIEW_SYNTHESIS:
+        if kind in (catalog.AdminAction.REVIEW_SYNTHESIS, catalog.AdminAction.DRAFT_SYNTHESIS):
             await event.respond(messages.synthesis_review_doc(lang, paras, group.id, discussion.id), private=True)
             return
         today = group.schedule.local_date(self.core.clock.now())

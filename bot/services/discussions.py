@@ -262,6 +262,18 @@ class Discussions:
                 uow.discussions.save(stored)
             uow.commit()
 
+    async def draft_synthesis(self, discussion_id: int, lang: str) -> bool:
+        """Have the model draft the discussion's synthesis now (an admin asked), held for review;
+        False: no model, nothing to send, or it failed. An approved one is kept as it is."""
+        with self.core.uow() as uow:
+            discussion = uow.discussions.get(discussion_id)
+            if discussion is None or discussion.synthesis_approved:
+                return False
+            stats = uow.discussions.reply_stats(discussion_id)
+            hidden = uow.discussions.opted_out()
+        article = self.core.articles.get(discussion.article_id)
+        return article is not None and await self._hold_synthesis(discussion_id, lang, article, stats, hidden)
+
     async def _hold_synthesis(
         self, discussion_id: int, lang: str, article: Article, stats: Sequence[ReplyStat], hidden: frozenset[str]
     ) -> bool:

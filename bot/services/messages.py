@@ -512,6 +512,12 @@ def synthesis_review_button(lang: str, group_id: int, discussion_id: int) -> But
     return Button(label, synthesis_action(catalog.AdminAction.REVIEW_SYNTHESIS, group_id, discussion_id))
 
 
+def synthesis_draft_button(lang: str, group_id: int, discussion_id: int) -> Button:
+    """Under an admin's /catchup: have the model draft a summary, shown privately to review."""
+    label = tr(lang)(N_("Draft a generated summary"))
+    return Button(label, synthesis_action(catalog.AdminAction.DRAFT_SYNTHESIS, group_id, discussion_id))
+
+
 def synthesis_action(kind: catalog.AdminAction, group_id: int, discussion_id: int) -> Action:
     # The group's id rides along so a press in a private chat still knows its group.
     return Action(ActionKind.ADMIN, str(discussion_id), page=group_id, arg=kind)

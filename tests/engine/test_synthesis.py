@@ -243,3 +243,29 @@ async def test_a_failing_model_leaves_the_plain_recap_and_nothing_to_review(
     doc = recap(world)
     assert HEADING not in doc.plain and not any(b.label == REVIEW for row in doc.buttons for b in row)
     assert "3 replies from 3 participants." in doc.plain and "Participants: Bob, Cy" in doc.plain
+
+
+async def test_an_admins_catchup_offers_a_summary_drafted_privately_for_them(
+    world: World, fake_chat: FakeChatProcess
+) -> None:
+    await discuss(world)
+    late = Member("late", "Late")
+    await world.command("/catchup", author=late)
+    doc, private, _ = world.responses.items[-1]
+    assert private and not doc.buttons  # a member is offered nothing generated
+    await world.command("/catchup")
+    doc, private, _ = world.responses.items[-1]
+    assert private and HEADING not in doc.plain
+    draft = action(doc, "Draft a generated summary")
+    await world.press(draft, author=BOB)
+    assert world.responses.last.startswith("Only admins") and model_requests(fake_chat) == []
+    fake_chat.script(NAME, answer())
+    await world.press(draft)
+    shown, private, _ = world.responses.items[-1]
+    assert private and shown.plain.startswith(HEADING) and "Cy: Questions come first." in shown.plain
+    assert generated_in_group(world) == []
+    assert HEADING not in await world.command("/catchup", author=late)
+    await world.press(action(shown, "Approve and post"))
+    [posted_doc] = generated_in_group(world)
+    assert "Cy: Questions come first." in posted_doc.plain and "Dee" not in posted_doc.plain
+    assert HEADING in await world.command("/catchup", author=late)
