@@ -539,6 +539,39 @@ async def test_the_models_synthesis_reaches_the_group_only_once_an_admin_approve
 
 
 @pytest.mark.parametrize("world", ["model"], indirect=True)
+async def test_an_admin_without_a_private_chat_reviews_the_synthesis_through_a_start_link(
+    world: World, fake_chat: FakeChatProcess
+) -> None:
+    fake_chat.script(
+        SYNTHESIS,
+        {
+            "summary": "两种看法。",
+            "prompts": [
+                {
+                    "prompt": 1,
+                    "positions": [{"member": "Ann", "reply_id": 1, "view": "价格先动。"}],
+                    "agreements": [],
+                    "open_questions": [],
+                }
+            ],
+        },
+    )
+    fake = world.fake
+    group, ada, _ann, recap = await _discussed_and_closed(world)
+    [carrier] = [m for m in recap if any(b.get("text") == REVIEW_SYNTHESIS for b in _buttons(m))]
+    review = next(b["callback_data"] for b in _buttons(carrier) if b["text"] == REVIEW_SYNTHESIS)
+    fake.press(group, carrier["message_id"], ada, review)
+    [answer] = await eventually(lambda: [a for a in fake.callback_answers if a["url"]])
+    assert _generated(fake, group) == []  # not in the group while the bot cannot write to Ada
+    private = fake.add_private(ada)  # Ada opens the link and presses Start
+    fake.post(private, ada, "/start " + answer["url"].split("start=")[1])
+    shown = (await eventually(lambda: fake.sent(private)))[0]
+    assert GENERATED in shown["text"] and "Ann (¶2)：价格先动。" in shown["text"]
+    assert [b["text"] for b in _buttons(shown)] == ["批准并发布", "退回"]
+    assert _generated(fake, group) == []
+
+
+@pytest.mark.parametrize("world", ["model"], indirect=True)
 async def test_a_failing_model_leaves_the_plain_recap_on_telegram(
     world: World, fake_chat: FakeChatProcess
 ) -> None:
