@@ -12,7 +12,7 @@ from bot.model import Article
 from bot.observability import metrics
 from bot.ports import UnitOfWorkFactory
 from bot.protocol import ChatGone, DeleteEvent, EditEvent, MessageEvent
-from bot.render.document import Document, Para
+from bot.render.document import Para
 from bot.services import anchoring, groups, messages, outbox, synthesis
 from bot.services.core import Core
 from bot.services.domain import Discussion, Located, NewReply, ReplyStat, author_key, recap_slot
@@ -239,11 +239,8 @@ class Discussions:
                 "no recap for discussion %d: article %s is gone", discussion.id, discussion.article_id
             )
         else:
-            # The plain recap; a model's synthesis is held for an admin's review, never posted unapproved.
+            # The plain recap, at once; a model's synthesis comes after it, held for an admin's review.
             doc = messages.recap_doc(group.lang, article, stats, hidden)
-            if await self._hold_synthesis(discussion.id, group.lang, article, stats, hidden):
-                button = messages.synthesis_review_button(group.lang, group.id, discussion.id)
-                doc = Document(doc.paras, (*doc.buttons, (button,)))
             try:
                 await self.core.send(group.chat, doc)
             except ChatGone as exc:
@@ -261,6 +258,12 @@ class Discussions:
                 stored.recap_sent = True
                 uow.discussions.save(stored)
             uow.commit()
+        if article is not None and await self._hold_synthesis(discussion.id, group.lang, article, stats, hidden):
+            notice = messages.synthesis_notice_doc(group.lang, group.id, discussion.id)
+            try:
+                await self.core.send(group.chat, notice)
+            except Exception as exc:  # the synthesis stays held: an admin's /catchup can still reach it
+                log.warning("no review notice for discussion %d: %s: %s", discussion.id, type(exc).__name__, exc)
 
     async def draft_synthesis(self, discussion_id: int, lang: str) -> bool:
         """Have the model draft the discussion's synthesis now (an admin asked), held for review;

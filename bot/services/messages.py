@@ -506,10 +506,13 @@ def registered_doc(lang: str) -> Document:
 # A discussion's generated synthesis, held for an admin's review --------------------------------
 
 
-def synthesis_review_button(lang: str, group_id: int, discussion_id: int) -> Button:
-    """The admin-only button under a recap whose synthesis waits for review (checked on the press)."""
-    label = tr(lang)(N_("Review the generated synthesis"))
-    return Button(label, synthesis_action(catalog.AdminAction.REVIEW_SYNTHESIS, group_id, discussion_id))
+def synthesis_notice_doc(lang: str, group_id: int, discussion_id: int) -> Document:
+    """Posted after a recap whose synthesis waits for review; its button is admin-only (checked on the press)."""
+    _ = tr(lang)
+    label = _("Review the generated synthesis")
+    button = Button(label, synthesis_action(catalog.AdminAction.REVIEW_SYNTHESIS, group_id, discussion_id))
+    text = _("A generated synthesis of this discussion waits for an admin's review.")
+    return Document((Para((Span(text, italic=True),)),), buttons=((button,),))
 
 
 def synthesis_draft_button(lang: str, group_id: int, discussion_id: int) -> Button:

@@ -3,7 +3,7 @@
 
 Optional and fallible by design: with no model configured there is none, and a model that fails,
 times out or answers nonsense gives none. It is never posted on its own: it is held with the
-discussion, an admin reviews it privately from a button on the plain recap, and only an approved
+discussion, an admin reviews it privately from a button posted after the plain recap, and only an approved
 synthesis is posted in the group and shown in /catchup. What is sent to the
 model leaves out every member who opted out of exports; the replies go as data, never as
 instructions. The text shown says that a model wrote it.

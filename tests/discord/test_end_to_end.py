@@ -223,7 +223,8 @@ async def test_the_models_synthesis_reaches_the_channel_only_once_an_admin_appro
     catchup = await rui.slash(thread, "catchup")
     assert catchup.ephemeral and catchup.response is not None
     assert generated not in catchup.response.content and "两种看法" not in catchup.response.content
-    [carrier] = [m for m in recap if m.components]
+    [carrier] = [m for m in recap if m.components]  # the notice after the recap
+    assert "等待管理员审阅" in carrier.content
     refused = await mei.click(carrier, label="审阅模型生成的综述")
     [refusal] = refused.followups
     assert refusal.ephemeral and refusal.content == "只有本群管理员可以使用这个按钮；没有做任何更改。"

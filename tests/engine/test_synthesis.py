@@ -1,6 +1,6 @@
 """The optional synthesis of a discussion, by the model (the strict Chat Completions fake in its own
 process). Nothing a model wrote is posted before an admin approves it: the recap and /catchup stay
-plain; the recap carries a button with which an admin reviews the held synthesis privately and
+plain; a notice after the recap carries a button with which an admin reviews the held synthesis privately and
 approves it (posted once, said to be generated) or rejects it. It leaves out opted-out members, fits
 every platform's limits, and a model that fails leaves the plain recap with no button."""
 
@@ -100,6 +100,13 @@ def action(doc: Document, label: str) -> Action:
     return found
 
 
+def review_action(w: World) -> Action:
+    """The Review button of the notice posted after the recap."""
+    [found] = [b.action for s in w.platform.sent for row in s.doc.buttons for b in row if b.label == REVIEW]
+    assert found is not None
+    return found
+
+
 def generated_in_group(w: World) -> list[Document]:
     return [s.doc for s in w.platform.sent if HEADING in s.doc.plain]
 
@@ -134,7 +141,7 @@ async def test_the_synthesis_is_posted_only_once_an_admin_approves_it(
     held = recap(world)
     assert HEADING not in held.plain and "Two readings" not in held.plain
     assert "3 replies from 3 participants." in held.plain and "Participants: Bob, Cy" in held.plain
-    review = action(held, REVIEW)
+    review = review_action(world)
     late = Member("late", "Late")
     text = await world.command("/catchup", author=late)
     assert "Paragraphs most discussed" in text and HEADING not in text and "Headings come first" not in text
@@ -168,18 +175,17 @@ async def test_a_rejected_synthesis_is_never_posted(world: World, fake_chat: Fak
     await discuss(world)
     fake_chat.script(NAME, answer())
     await world.command("/close")
-    held = recap(world)
-    group_id = action(held, REVIEW).page
-    discussion_id = action(held, REVIEW).article_id
+    group_id = review_action(world).page
+    discussion_id = review_action(world).article_id
     await world.press(
-        Action(action(held, REVIEW).kind, discussion_id, page=group_id, arg=AdminAction.REJECT_SYNTHESIS)
+        Action(review_action(world).kind, discussion_id, page=group_id, arg=AdminAction.REJECT_SYNTHESIS)
     )
     assert world.responses.last == "The generated synthesis is discarded; nothing was posted."
     await world.press(
-        Action(action(held, REVIEW).kind, discussion_id, page=group_id, arg=AdminAction.APPROVE_SYNTHESIS)
+        Action(review_action(world).kind, discussion_id, page=group_id, arg=AdminAction.APPROVE_SYNTHESIS)
     )
     assert world.responses.last == "There is no generated synthesis to review for this discussion."
-    await world.press(action(held, REVIEW))
+    await world.press(review_action(world))
     assert world.responses.last == "There is no generated synthesis to review for this discussion."
     assert generated_in_group(world) == []
     assert HEADING not in await world.command("/catchup", author=Member("late", "Late"))
@@ -241,7 +247,8 @@ async def test_a_failing_model_leaves_the_plain_recap_and_nothing_to_review(
     fake_chat.fault(fault, count=5)
     await world.command("/close")
     doc = recap(world)
-    assert HEADING not in doc.plain and not any(b.label == REVIEW for row in doc.buttons for b in row)
+    assert HEADING not in doc.plain
+    assert not any(b.label == REVIEW for s in world.platform.sent for row in s.doc.buttons for b in row)
     assert "3 replies from 3 participants." in doc.plain and "Participants: Bob, Cy" in doc.plain
 
 

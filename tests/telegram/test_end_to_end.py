@@ -489,6 +489,11 @@ async def _discussed_and_closed(world: World) -> tuple[Any, Any, Any, list[dict[
 REVIEW_SYNTHESIS = "审阅模型生成的综述"
 
 
+def _review_notices(fake: Any, group: Any) -> list[dict[str, Any]]:
+    """The notice posted after the recap, whose button opens the held synthesis to an admin."""
+    return [m for m in fake.sent(group) if any(b.get("text") == REVIEW_SYNTHESIS for b in _buttons(m))]
+
+
 def _generated(fake: Any, group: Any) -> list[dict[str, Any]]:
     return [m for m in fake.sent(group) if GENERATED in m.get("text", "")]
 
@@ -518,7 +523,7 @@ async def test_the_models_synthesis_reaches_the_group_only_once_an_admin_approve
     group, ada, ann, recap = await _discussed_and_closed(world)
     text = "\n".join(m["text"] for m in recap)
     assert "讨论已结束" in text and GENERATED not in text and "价格先动" not in text
-    [carrier] = [m for m in recap if any(b.get("text") == REVIEW_SYNTHESIS for b in _buttons(m))]
+    [carrier] = await eventually(lambda: _review_notices(fake, group))
     review = next(b["callback_data"] for b in _buttons(carrier) if b["text"] == REVIEW_SYNTHESIS)
     # A member's press is refused in a pop-up only they see.
     fake.press(group, carrier["message_id"], ann, review)
@@ -558,7 +563,7 @@ async def test_an_admin_without_a_private_chat_reviews_the_synthesis_through_a_s
     )
     fake = world.fake
     group, ada, _ann, recap = await _discussed_and_closed(world)
-    [carrier] = [m for m in recap if any(b.get("text") == REVIEW_SYNTHESIS for b in _buttons(m))]
+    [carrier] = await eventually(lambda: _review_notices(fake, group))
     review = next(b["callback_data"] for b in _buttons(carrier) if b["text"] == REVIEW_SYNTHESIS)
     fake.press(group, carrier["message_id"], ada, review)
     [answer] = await eventually(lambda: [a for a in fake.callback_answers if a["url"]])
@@ -576,7 +581,7 @@ async def test_a_failing_model_leaves_the_plain_recap_on_telegram(
     world: World, fake_chat: FakeChatProcess
 ) -> None:
     fake_chat.fault("server_error", count=5)
-    _, _, _, recap = await _discussed_and_closed(world)
+    group, _, _, recap = await _discussed_and_closed(world)
     text = "\n".join(m["text"] for m in recap)
     assert GENERATED not in text and "讨论已结束" in text and "Ann" in text and "Bo" in text
-    assert not any(b.get("text") == REVIEW_SYNTHESIS for m in recap for b in _buttons(m))
+    assert _review_notices(world.fake, group) == []
