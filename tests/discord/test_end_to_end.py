@@ -237,3 +237,22 @@ async def test_the_models_synthesis_reaches_the_channel_only_once_an_admin_appro
     assert again.followups[0].ephemeral and again.followups[0].content == "生成的综述已被批准并发布过。"
     [posted] = in_channel()
     assert "关键在第三段。" in posted.content and len(posted.content) <= 2000
+
+
+@pytest.mark.parametrize("settings", ["model"], indirect=True)
+async def test_a_failing_model_leaves_the_plain_recap_and_nothing_to_review_on_discord(
+    simcord_env, world, adapter, engine, article: Article, database, fake_chat
+) -> None:
+    guild, channel, admin, mei, rui = world
+    await admin.slash(channel, "schedule", time="08:00", timezone="Asia/Shanghai")
+    await admin.slash(channel, "postnow")
+    (thread,) = channel.threads
+    prompts = [m for m in thread.history() if m.author.bot]
+    await mei.send(thread, "¶3 这里才是关键", reply_to=prompts[0])
+    fake_chat.fault("server_error", count=5)
+    before = {m.id for m in channel.history()}
+    await admin.slash(channel, "close")
+    recap = [m for m in channel.history() if m.id not in before and m.author.bot]
+    text = "\n".join(m.content for m in recap)
+    assert "讨论已结束" in text and "以下综述由模型生成" not in text and "等待管理员审阅" not in text
+    assert not any(m.components for m in recap)
