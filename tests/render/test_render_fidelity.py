@@ -37,6 +37,7 @@ HEADINGS = {
     "console": ({2: "## {}", 3: "### {}", 4: "#### {}"}, "│ {}"),
 }
 EMPHASIS = {"telegram": "<i>{}</i>", "discord": "*{}*", "console": "*{}*"}
+PARAGRAPH_NUMBER = re.compile(r"¶\d+ ")
 ESCAPE = {"telegram": telegram_escape, "discord": discord_escape, "console": lambda t: t}
 
 
@@ -62,7 +63,10 @@ def _messages(article: Article, part: Part, lang: Lang, platform: str) -> list[s
     out = []
     for number in range(1, page_count(article, part, lang=lang, formatter=formatter) + 1):
         for message in formatter.format(text_page(article, part, number, lang=lang, formatter=formatter).doc):
-            out.append(getattr(message, "text", getattr(message, "content", message)))
+            text = getattr(message, "text", getattr(message, "content", message))
+            # The ¶N paragraph numbers in front of blocks are the views' own (tested with the
+            # paragraph numbering); what is counted here is what the source page shows.
+            out.append(PARAGRAPH_NUMBER.sub("", text))
     return out
 
 
