@@ -15,13 +15,15 @@ import pytest
 import sqlalchemy
 
 from adapters.discord.adapter import DiscordAdapter
+from bot.bootstrap import build_engine
 from bot.config import Settings
 from bot.formats import load_file
 from bot.model import Article
 from bot.observability import metrics
+from bot.services.engine import Engine
 from storage.articles import ArticleStore
 from storage.db import make_engine, upgrade
-from tests.discord.support import Recorder, make_settings
+from tests.discord.support import Recorder, SimulatedClock, make_settings
 from tests.llm.fixtures import fake_chat, fake_chat_process  # noqa: F401  (the model fake, for the synthesis)
 from tests.loopback import only_loopback  # noqa: F401  (no connection beyond 127.0.0.1)
 
@@ -72,3 +74,23 @@ def article(sample_page: Path, database: sqlalchemy.Engine) -> Article:
     return article
 
 
+
+
+@pytest.fixture
+def clock() -> SimulatedClock:
+    return SimulatedClock()
+
+
+@pytest.fixture
+def engine(settings: Settings, database: sqlalchemy.Engine, clock: SimulatedClock) -> Engine:
+    """The real engine on `database`, on simcord's clock (a module that needs the sample article
+    stored first asks for `article` too)."""
+    return build_engine(settings, database, clock=clock)
+
+
+@pytest.fixture
+def engine_adapter(settings: Settings, engine: Engine) -> DiscordAdapter:
+    """The adapter wired to the real engine instead of the recorder."""
+    adapter = DiscordAdapter(settings, engine.handle, retry_delays=(0.0, 0.0))
+    engine.register_platform(adapter)
+    return adapter

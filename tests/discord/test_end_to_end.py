@@ -13,18 +13,17 @@ from typing import Any
 import discord
 import pytest
 import simcord
-import sqlalchemy
 
 from adapters.discord.adapter import DiscordAdapter
 from bot.archive.export import export_archive
-from bot.bootstrap import build_engine
 from bot.config import Settings
 from bot.model import Article
-from bot.services.engine import Engine
 from storage.discussions import load_archive
 from tests.discord.support import SimulatedClock, make_settings
 from tests.web.anchored import assert_beside
 
+# The sample article is stored before the engine is built: every test here posts it.
+pytestmark = pytest.mark.usefixtures("article")
 
 @pytest.fixture
 def settings(sqlite_url: str, request: pytest.FixtureRequest) -> Settings:
@@ -37,23 +36,11 @@ def settings(sqlite_url: str, request: pytest.FixtureRequest) -> Settings:
     return make_settings(database_url=sqlite_url, default_lang="zh-Hans", **model)
 
 
-@pytest.fixture
-def clock() -> SimulatedClock:
-    return SimulatedClock()
 
 
 @pytest.fixture
-def engine(
-    settings: Settings, database: sqlalchemy.Engine, article: Article, clock: SimulatedClock
-) -> Engine:
-    return build_engine(settings, database, clock=clock)
-
-
-@pytest.fixture
-def adapter(settings: Settings, engine: Engine) -> DiscordAdapter:
-    adapter = DiscordAdapter(settings, engine.handle, retry_delays=(0.0, 0.0))
-    engine.register_platform(adapter)
-    return adapter
+def adapter(engine_adapter: DiscordAdapter) -> DiscordAdapter:
+    return engine_adapter
 
 
 @pytest.fixture

@@ -8,13 +8,10 @@ from pathlib import Path
 import discord
 import pytest
 import simcord
-import sqlalchemy
 
 from adapters.discord.adapter import DiscordAdapter
 from adapters.discord.commands import IMPORT_MENU
-from bot.bootstrap import build_engine
 from bot.config import Settings
-from bot.services.engine import Engine
 from storage.articles import ArticleStore
 from tests.discord.support import SimulatedClock, make_settings
 
@@ -26,21 +23,11 @@ def settings(sqlite_url: str) -> Settings:
     return make_settings(database_url=sqlite_url, default_lang="en", max_import_bytes=100_000)
 
 
-@pytest.fixture
-def clock() -> SimulatedClock:
-    return SimulatedClock()
 
 
 @pytest.fixture
-def engine(settings: Settings, database: sqlalchemy.Engine, clock: SimulatedClock) -> Engine:
-    return build_engine(settings, database, clock=clock)
-
-
-@pytest.fixture
-def adapter(settings: Settings, engine: Engine) -> DiscordAdapter:
-    adapter = DiscordAdapter(settings, engine.handle, retry_delays=(0.0, 0.0))
-    engine.register_platform(adapter)
-    return adapter
+def adapter(engine_adapter: DiscordAdapter) -> DiscordAdapter:
+    return engine_adapter
 
 
 @pytest.fixture

@@ -14,13 +14,10 @@ from datetime import timedelta
 import discord
 import pytest
 import simcord
-import sqlalchemy
 
 from adapters.discord.adapter import DiscordAdapter
 from adapters.discord.late import InteractionHandle
-from bot.bootstrap import build_engine
 from bot.config import Settings
-from bot.model import Article
 from bot.protocol import ChatRef, Member
 from bot.render.document import text_document
 from bot.services.engine import Engine
@@ -30,26 +27,19 @@ OUTAGE = "/interactions/*"  # the interaction callback
 ATTEMPTS = 3  # the adapter tries an answer three times (no pause in these tests), then gives up
 
 
+# The sample article is stored before the engine is built: every test here posts it.
+pytestmark = pytest.mark.usefixtures("article")
+
 @pytest.fixture
 def settings(sqlite_url: str) -> Settings:
     return make_settings(database_url=sqlite_url)
 
 
-@pytest.fixture
-def clock() -> SimulatedClock:
-    return SimulatedClock()
 
 
 @pytest.fixture
-def engine(settings: Settings, database: sqlalchemy.Engine, article: Article, clock: SimulatedClock) -> Engine:
-    return build_engine(settings, database, clock=clock)
-
-
-@pytest.fixture
-def adapter(settings: Settings, engine: Engine) -> DiscordAdapter:
-    adapter = DiscordAdapter(settings, engine.handle, retry_delays=(0.0, 0.0))
-    engine.register_platform(adapter)
-    return adapter
+def adapter(engine_adapter: DiscordAdapter) -> DiscordAdapter:
+    return engine_adapter
 
 
 @pytest.fixture
