@@ -7,7 +7,7 @@ the end-to-end tests use the real engine instead.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import discord
@@ -82,10 +82,13 @@ def clock() -> SimulatedClock:
 
 
 @pytest.fixture
-def engine(settings: Settings, database: sqlalchemy.Engine, clock: SimulatedClock) -> Engine:
+async def engine(settings: Settings, database: sqlalchemy.Engine, clock: SimulatedClock) -> AsyncIterator[Engine]:
     """The real engine on `database`, on simcord's clock (a module that needs the sample article
-    stored first asks for `article` too)."""
-    return build_engine(settings, database, clock=clock)
+    stored first asks for `article` too). Closed while the test's loop runs, so that the model
+    client's connections are not left for a closed loop to finish."""
+    engine = build_engine(settings, database, clock=clock)
+    yield engine
+    await engine.close()
 
 
 @pytest.fixture

@@ -5,14 +5,18 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import sqlalchemy
 
 from bot.model import Article
 from bot.services.engine import Engine
 from storage.articles import ArticleStore
 from storage.drafts import DraftStore, NewDraft
-from tests.discord.test_end_to_end import adapter, clock, engine, settings, world  # noqa: F401
+from tests.discord.test_end_to_end import adapter, settings, world  # noqa: F401
 from tests.engine.conftest import make_article
+
+# The sample article is stored before the engine is built, as in the end-to-end tests.
+pytestmark = pytest.mark.usefixtures("article")
 
 
 def _offers(channel: Any) -> list[Any]:
