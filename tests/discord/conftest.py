@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import discord
 import pytest
+import simcord
 import sqlalchemy
 
 from adapters.discord.adapter import DiscordAdapter
@@ -97,3 +99,16 @@ def engine_adapter(settings: Settings, engine: Engine) -> DiscordAdapter:
     adapter = DiscordAdapter(settings, engine.handle, retry_delays=(0.0, 0.0))
     engine.register_platform(adapter)
     return adapter
+
+
+@pytest.fixture
+def world(simcord_env: simcord.Env, clock: SimulatedClock) -> tuple[Any, Any, Any, Any, Any]:
+    """A server with a #reading channel: (guild, channel, ada the admin, mei, rui), on the engine's clock."""
+    clock.env = simcord_env
+    guild = simcord_env.create_guild("Readers")
+    channel = guild.create_text_channel("reading")
+    mods = guild.create_role("Mods", permissions=discord.Permissions(manage_guild=True))
+    admin = guild.add_member(simcord_env.create_user("ada"), roles=[mods])
+    mei = guild.add_member(simcord_env.create_user("mei"))
+    rui = guild.add_member(simcord_env.create_user("rui"))
+    return guild, channel, admin, mei, rui

@@ -12,7 +12,7 @@ from bot.model import Article
 from bot.services.engine import Engine
 from storage.articles import ArticleStore
 from storage.drafts import DraftStore, NewDraft
-from tests.discord.test_end_to_end import adapter, settings, world  # noqa: F401
+from tests.discord.test_end_to_end import adapter, settings  # noqa: F401
 from tests.engine.conftest import make_article
 
 # The sample article is stored before the engine is built, as in the end-to-end tests.

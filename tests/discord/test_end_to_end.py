@@ -10,20 +10,19 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import discord
 import pytest
-import simcord
 
 from adapters.discord.adapter import DiscordAdapter
 from bot.archive.export import export_archive
 from bot.config import Settings
 from bot.model import Article
 from storage.discussions import load_archive
-from tests.discord.support import SimulatedClock, make_settings
+from tests.discord.support import make_settings
 from tests.web.anchored import assert_beside
 
 # The sample article is stored before the engine is built: every test here posts it.
 pytestmark = pytest.mark.usefixtures("article")
+
 
 @pytest.fixture
 def settings(sqlite_url: str, request: pytest.FixtureRequest) -> Settings:
@@ -36,23 +35,9 @@ def settings(sqlite_url: str, request: pytest.FixtureRequest) -> Settings:
     return make_settings(database_url=sqlite_url, default_lang="zh-Hans", **model)
 
 
-
-
 @pytest.fixture
 def adapter(engine_adapter: DiscordAdapter) -> DiscordAdapter:
     return engine_adapter
-
-
-@pytest.fixture
-def world(simcord_env: simcord.Env, clock: SimulatedClock):
-    clock.env = simcord_env
-    guild = simcord_env.create_guild("Readers")
-    channel = guild.create_text_channel("reading")
-    mods = guild.create_role("Mods", permissions=discord.Permissions(manage_guild=True))
-    admin = guild.add_member(simcord_env.create_user("ada"), roles=[mods])
-    mei = guild.add_member(simcord_env.create_user("mei"))
-    rui = guild.add_member(simcord_env.create_user("rui"))
-    return guild, channel, admin, mei, rui
 
 
 async def test_a_day_of_discussion_in_a_channel(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import discord
 import pytest
 import simcord
 
@@ -13,7 +12,7 @@ from adapters.discord.adapter import DiscordAdapter
 from adapters.discord.commands import IMPORT_MENU
 from bot.config import Settings
 from storage.articles import ArticleStore
-from tests.discord.support import SimulatedClock, make_settings
+from tests.discord.support import make_settings
 
 DEMO = Path(__file__).resolve().parents[2] / "bot" / "demo" / "commonplace-books.md"
 
@@ -23,22 +22,9 @@ def settings(sqlite_url: str) -> Settings:
     return make_settings(database_url=sqlite_url, default_lang="en", max_import_bytes=100_000)
 
 
-
-
 @pytest.fixture
 def adapter(engine_adapter: DiscordAdapter) -> DiscordAdapter:
     return engine_adapter
-
-
-@pytest.fixture
-def world(simcord_env: simcord.Env, clock: SimulatedClock):
-    clock.env = simcord_env
-    guild = simcord_env.create_guild("Readers")
-    channel = guild.create_text_channel("reading")
-    mods = guild.create_role("Mods", permissions=discord.Permissions(manage_guild=True))
-    admin = guild.add_member(simcord_env.create_user("ada"), roles=[mods])
-    mei = guild.add_member(simcord_env.create_user("mei"))
-    return channel, admin, mei
 
 
 def _said(result: simcord.InteractionResult) -> str:
@@ -47,7 +33,7 @@ def _said(result: simcord.InteractionResult) -> str:
 
 
 async def test_an_admin_imports_an_attached_file(simcord_env, world, adapter, database) -> None:
-    channel, admin, _ = world
+    _, channel, admin, _, _ = world
     result = await admin.slash(channel, "import", file=("commonplace-books.md", DEMO.read_bytes()))
     assert "Imported demo-commonplace-books: The Commonplace Book" in _said(result)
     assert ArticleStore(database).queue_ids() == ["demo-commonplace-books"]
@@ -59,7 +45,7 @@ async def test_an_admin_imports_an_attached_file(simcord_env, world, adapter, da
 
 
 async def test_a_wrong_file_is_explained_and_nothing_stored(simcord_env, world, adapter, database) -> None:
-    channel, admin, _ = world
+    _, channel, admin, _, _ = world
     result = await admin.slash(channel, "import", file=("notes.txt", b"just some notes\n"))
     said = _said(result)
     assert "Not imported, nothing was stored: notes.txt: line 1: not a format atou reads" in said
@@ -67,7 +53,7 @@ async def test_a_wrong_file_is_explained_and_nothing_stored(simcord_env, world, 
 
 
 async def test_members_and_oversized_files_are_refused(simcord_env, world, adapter, database) -> None:
-    channel, admin, mei = world
+    _, channel, admin, mei, _ = world
     # Discord hides /import from members; a server may still show it to one: the core refuses them.
     commands = await simcord_env.bot.tree.fetch_commands()
     channel.guild.set_command_permissions(next(c for c in commands if c.name == "import"), {mei: True})
@@ -81,7 +67,7 @@ async def test_members_and_oversized_files_are_refused(simcord_env, world, adapt
 async def test_an_admin_imports_a_file_already_posted_from_the_message_menu(
     simcord_env, world, adapter, database
 ) -> None:
-    channel, admin, mei = world
+    _, channel, admin, mei, _ = world
     posted = await mei.send(channel, "here is tomorrow's article", attachments=[("a.md", DEMO.read_bytes())])
     result = await admin.context_menu(channel, IMPORT_MENU, posted)
     assert "Imported demo-commonplace-books" in _said(result)

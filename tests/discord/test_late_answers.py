@@ -21,7 +21,7 @@ from bot.config import Settings
 from bot.protocol import ChatRef, Member
 from bot.render.document import text_document
 from bot.services.engine import Engine
-from tests.discord.support import SimulatedClock, make_settings
+from tests.discord.support import make_settings
 
 OUTAGE = "/interactions/*"  # the interaction callback
 ATTEMPTS = 3  # the adapter tries an answer three times (no pause in these tests), then gives up
@@ -30,25 +30,15 @@ ATTEMPTS = 3  # the adapter tries an answer three times (no pause in these tests
 # The sample article is stored before the engine is built: every test here posts it.
 pytestmark = pytest.mark.usefixtures("article")
 
+
 @pytest.fixture
 def settings(sqlite_url: str) -> Settings:
     return make_settings(database_url=sqlite_url)
 
 
-
-
 @pytest.fixture
 def adapter(engine_adapter: DiscordAdapter) -> DiscordAdapter:
     return engine_adapter
-
-
-@pytest.fixture
-def world(simcord_env: simcord.Env, clock: SimulatedClock):
-    clock.env = simcord_env
-    guild = simcord_env.create_guild("Readers")
-    channel = guild.create_text_channel("reading")
-    mei = guild.add_member(simcord_env.create_user("mei"))
-    return guild, channel, mei
 
 
 def owed(engine: Engine) -> int:
@@ -69,7 +59,7 @@ async def deliver_after_outage(simcord_env: simcord.Env, engine: Engine) -> None
 async def test_a_private_answer_lost_to_an_outage_arrives_later_to_the_asker_only(
     simcord_env, world, adapter, engine
 ) -> None:
-    guild, channel, mei = world
+    guild, channel, _, mei, _ = world
     simcord_env.inject_error("POST", OUTAGE, status=500, times=ATTEMPTS)
     await mei.slash(channel, "translation")
     assert owed(engine) == 1
@@ -86,7 +76,7 @@ async def test_a_private_answer_lost_to_an_outage_arrives_later_to_the_asker_onl
 async def test_a_page_turned_during_an_outage_replaces_the_private_page_later(
     simcord_env, world, adapter, engine
 ) -> None:
-    guild, channel, mei = world
+    guild, channel, _, mei, _ = world
     page = (await mei.slash(channel, "translation")).response
     before = page.content
     forward = next(c for row in page.message.components for c in row.children if c.label == "▶")
@@ -105,7 +95,7 @@ async def test_a_page_turned_during_an_outage_replaces_the_private_page_later(
 async def test_a_private_answer_whose_token_expired_goes_by_direct_message(
     simcord_env, world, adapter
 ) -> None:
-    guild, channel, mei = world
+    guild, channel, _, mei, _ = world
     expired = InteractionHandle(1, "gone", simcord_env.now() - timedelta(minutes=16), private=True)
 
     await adapter.answer_later(
@@ -125,7 +115,7 @@ async def test_a_private_answer_whose_token_expired_goes_by_direct_message(
 async def test_a_private_answer_nobody_can_receive_is_dropped_not_posted(
     simcord_env, world, adapter, caplog
 ) -> None:
-    guild, channel, mei = world
+    guild, channel, _, mei, _ = world
     expired = InteractionHandle(1, "gone", simcord_env.now() - timedelta(minutes=16), private=False)
     simcord_env.inject_error(
         "POST", "/channels/*/messages", status=403, code=50007, message="Cannot send messages to this user"
