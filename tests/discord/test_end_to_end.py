@@ -157,16 +157,32 @@ async def test_replies_anchored_to_paragraphs_reach_the_page_exports_and_catchup
     assert_beside(database, article.id, group_key, 5, "这一段我不同意")
 
 
-@pytest.mark.parametrize("settings", ["model"], indirect=True)
-async def test_the_models_synthesis_reaches_the_channel_only_once_an_admin_approves_it(
-    simcord_env, world, adapter, engine, article: Article, database, fake_chat
-) -> None:
-    guild, channel, admin, mei, rui = world
+async def post_and_reply(world: Any) -> tuple[Any, Any]:
+    """The sample posted now in #reading; mei replies to the first prompt citing ¶3. (channel, thread)"""
+    _, channel, admin, mei, _ = world
     await admin.slash(channel, "schedule", time="08:00", timezone="Asia/Shanghai")
     await admin.slash(channel, "postnow")
     (thread,) = channel.threads
     prompts = [m for m in thread.history() if m.author.bot]
     await mei.send(thread, "¶3 这里才是关键", reply_to=prompts[0])
+    return channel, thread
+
+
+async def close_with_recap(world: Any) -> list[Any]:
+    """An admin's /close; the bot's messages it brought to the channel."""
+    _, channel, admin, _, _ = world
+    before = {m.id for m in channel.history()}
+    await admin.slash(channel, "close")
+    return [m for m in channel.history() if m.id not in before and m.author.bot]
+
+
+@pytest.mark.parametrize("settings", ["model"], indirect=True)
+async def test_the_models_synthesis_reaches_the_channel_only_once_an_admin_approves_it(
+    simcord_env, world, adapter, engine, article: Article, database, fake_chat
+) -> None:
+    _, _, admin, mei, rui = world
+    channel, thread = await post_and_reply(world)
+    prompts = [m for m in thread.history() if m.author.bot]
     await rui.send(thread, "我不同意", reply_to=prompts[0])
     fake_chat.script(
         "discussion_synthesis",
@@ -187,9 +203,7 @@ async def test_the_models_synthesis_reaches_the_channel_only_once_an_admin_appro
     def in_channel() -> list[Any]:
         return [m for m in channel.history() if m.author.bot and generated in m.content]
 
-    before = {m.id for m in channel.history()}
-    await admin.slash(channel, "close")
-    recap = [m for m in channel.history() if m.id not in before and m.author.bot]
+    recap = await close_with_recap(world)
     text = "\n".join(m.content for m in recap)
     assert "讨论已结束" in text and generated not in text and "关键在第三段。" not in text
     catchup = await rui.slash(thread, "catchup")
@@ -215,16 +229,9 @@ async def test_the_models_synthesis_reaches_the_channel_only_once_an_admin_appro
 async def test_a_failing_model_leaves_the_plain_recap_and_nothing_to_review_on_discord(
     simcord_env, world, adapter, engine, article: Article, database, fake_chat
 ) -> None:
-    guild, channel, admin, mei, rui = world
-    await admin.slash(channel, "schedule", time="08:00", timezone="Asia/Shanghai")
-    await admin.slash(channel, "postnow")
-    (thread,) = channel.threads
-    prompts = [m for m in thread.history() if m.author.bot]
-    await mei.send(thread, "¶3 这里才是关键", reply_to=prompts[0])
+    await post_and_reply(world)
     fake_chat.fault("server_error", count=5)
-    before = {m.id for m in channel.history()}
-    await admin.slash(channel, "close")
-    recap = [m for m in channel.history() if m.id not in before and m.author.bot]
+    recap = await close_with_recap(world)
     text = "\n".join(m.content for m in recap)
     assert "讨论已结束" in text and "以下综述由模型生成" not in text and "等待管理员审阅" not in text
     assert not any(m.components for m in recap)
