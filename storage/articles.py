@@ -20,6 +20,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 
 from bot.model import Article
 from bot.ports import DuplicateArticle as DuplicateArticle  # refused here, named where the core sees it
+from storage.groups import as_utc
 
 # Held for the length of a transaction on PostgreSQL while the queue is renumbered or extended, so
 # concurrent imports and moves keep positions dense and distinct. (SQLite transactions already
@@ -84,11 +85,6 @@ def _decode_document(document: str, article_id: str) -> Article:
 
     article: Article = article_from_dict(json.loads(document), source_name=f"stored article {article_id}")
     return article
-
-
-def _as_utc(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes (stored as UTC); PostgreSQL uses the session's time zone.
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 class ArticleStore:
@@ -182,7 +178,7 @@ class ArticleStore:
                 published=published,
                 position=position,
                 source_url=source_url,
-                imported_at=_as_utc(imported_at),
+                imported_at=as_utc(imported_at),
             )
             for id_, title, published, position, source_url, imported_at in rows
         ]

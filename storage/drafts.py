@@ -22,6 +22,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 
 from bot.model import Article
 from storage.articles import ArticleRow, ArticleStore, DuplicateArticle, _decode_document, _encode
+from storage.groups import as_utc
 
 
 class DraftStatus(StrEnum):
@@ -136,10 +137,6 @@ class DraftNotPending(ValueError):
     """The draft was already approved or rejected."""
 
 
-def _as_utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def _summary(row: DraftRow) -> Draft:
     return Draft(
         id=row.id,
@@ -156,8 +153,8 @@ def _summary(row: DraftRow) -> Draft:
         calls=row.calls,
         elapsed_s=row.elapsed_s,
         reason=row.reason,
-        created_at=_as_utc(row.created_at),
-        updated_at=_as_utc(row.updated_at),
+        created_at=as_utc(row.created_at),
+        updated_at=as_utc(row.updated_at),
     )
 
 

@@ -15,6 +15,8 @@ from sqlalchemy import Boolean, DateTime, Engine, Executable, String, Text, dele
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, SQLModel
 
+from storage.groups import as_utc
+
 HEARTBEAT_SECONDS = 10.0
 # An instance is alive while its row is younger than this: three missed heartbeats mean it is gone.
 ALIVE_WITHIN = timedelta(seconds=3 * HEARTBEAT_SECONDS)
@@ -46,19 +48,14 @@ class InstanceStatus:
     adapters: dict[str, bool] = field(default_factory=dict)
 
 
-def _utc(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes; every time stored here is UTC.
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
 def report(engine: Engine, status: InstanceStatus) -> None:
     """Insert or refresh this instance's row, and drop rows of instances dead for a day."""
     table = InstanceRow.__table__  # type: ignore[attr-defined]
     values = {
         "name": status.name,
         "version": status.version,
-        "started_at": _utc(status.started_at),
-        "seen_at": _utc(status.seen_at),
+        "started_at": as_utc(status.started_at),
+        "seen_at": as_utc(status.seen_at),
         "leader": status.leader,
         "adapters": json.dumps(status.adapters, sort_keys=True),
     }
@@ -72,7 +69,7 @@ def report(engine: Engine, status: InstanceStatus) -> None:
         raise NotImplementedError(f"instance reports need PostgreSQL or SQLite, not {engine.dialect.name}")
     with engine.begin() as conn:
         conn.execute(upsert)
-        conn.execute(delete(table).where(table.c.seen_at < _utc(status.seen_at) - FORGET_AFTER))
+        conn.execute(delete(table).where(table.c.seen_at < as_utc(status.seen_at) - FORGET_AFTER))
 
 
 def forget(engine: Engine, name: str) -> None:
@@ -85,15 +82,15 @@ def forget(engine: Engine, name: str) -> None:
 def live_instances(engine: Engine, *, now: datetime | None = None, within: timedelta = ALIVE_WITHIN) -> list[InstanceStatus]:
     """Instances whose last report is younger than `within`, leader first, then by name."""
     table = InstanceRow.__table__  # type: ignore[attr-defined]
-    cutoff = _utc(now or datetime.now(UTC)) - within
+    cutoff = as_utc(now or datetime.now(UTC)) - within
     with engine.connect() as conn:
         rows = conn.execute(select(table).where(table.c.seen_at >= cutoff)).mappings().all()
     found = [
         InstanceStatus(
             name=row["name"],
             version=row["version"],
-            started_at=_utc(row["started_at"]),
-            seen_at=_utc(row["seen_at"]),
+            started_at=as_utc(row["started_at"]),
+            seen_at=as_utc(row["seen_at"]),
             leader=bool(row["leader"]),
             adapters={str(k): bool(v) for k, v in json.loads(row["adapters"]).items()},
         )

@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import DateTime, Engine, String, Text
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from storage.groups import as_utc
+
 
 class SourceRow(SQLModel, table=True):
     __tablename__ = "sources"
@@ -67,12 +69,6 @@ class UnknownSource(LookupError):
         return str(self.args[0])
 
 
-def _utc(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def _source(row: SourceRow) -> Source:
     assert row.id is not None
     return Source(
@@ -83,8 +79,8 @@ def _source(row: SourceRow) -> Source:
         title=row.title,
         etag=row.etag,
         last_modified=row.last_modified,
-        last_polled_at=_utc(row.last_polled_at),
-        next_poll_at=_utc(row.next_poll_at) or datetime.now(UTC),
+        last_polled_at=None if row.last_polled_at is None else as_utc(row.last_polled_at),
+        next_poll_at=datetime.now(UTC) if row.next_poll_at is None else as_utc(row.next_poll_at),
         last_error=row.last_error,
         failures=row.failures,
     )
